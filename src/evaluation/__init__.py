@@ -1,0 +1,9 @@
+"""Wirkungsmonitoring workbench: evaluation of municipal inclusion programmes.
+
+Data flows one way: read (:mod:`evaluation.io`) -> validate (:mod:`evaluation.contracts`) ->
+model (:mod:`evaluation.indicators`, :mod:`evaluation.impact`, :mod:`evaluation.survey`,
+:mod:`evaluation.qualitative`, :mod:`evaluation.process`) -> publish (:mod:`evaluation.reporting`,
+:mod:`evaluation.batch`).
+"""
+
+__version__ = "0.1.0"

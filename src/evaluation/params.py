@@ -1,0 +1,255 @@
+"""Load and validate a municipality's parameter file (``params/<municipality>.yaml``).
+
+A parameter file says who is evaluated (identity, AGS, Kreis), which data go in, which comparison
+municipalities the impact estimates use, the report year, the programme start, and the baseline
+(Basiswert) and target (Sollwert) per indicator. It is the only place where such choices are made, so
+the annual run is reproducible: same data + same parameter files = same reports.
+
+Every key is checked: a misspelled key is an error that names the key, where it stands and the keys
+allowed there (pydantic models with ``extra="forbid"``).
+
+>>> from pathlib import Path
+>>> p = load_params(Path(__file__).parents[2] / "params" / "erlangen.yaml")  # doctest: +SKIP
+>>> p.municipality.id  # doctest: +SKIP
+'erlangen'
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from .errors import InputError, Problem
+
+_AGS = re.compile(r"^\d{8}$")
+_KREIS = re.compile(r"^\d{5}$")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class Municipality(_Strict):
+    """Who is evaluated."""
+
+    id: str = Field(min_length=1, description="identifier used in every data table")
+    name: str = Field(min_length=1)
+    kind: str = Field(min_length=1, description="e.g. kreisfreie Stadt, Verbandsgemeinde")
+    state: str = Field(min_length=1)
+    ags: list[str] = Field(min_length=1, description="8-digit AGS; several for an association's members")
+    kreis: str = Field(description="5-digit Kreis code, for official statistics at Kreis level")
+
+    @field_validator("ags", mode="before")
+    @classmethod
+    def _ags_list(cls, v: Any) -> Any:
+        if isinstance(v, (str, int)):
+            v = [v]
+        out = []
+        for item in v:
+            if isinstance(item, int):
+                raise ValueError(
+                    f"AGS {item} was written as a number and may have lost its leading zero: "
+                    f"quote it, e.g. '{item:08d}'"
+                )
+            if not _AGS.match(str(item)):
+                raise ValueError(f"'{item}' is not an 8-digit AGS (expected e.g. '09562000')")
+            out.append(str(item))
+        return out
+
+    @field_validator("kreis", mode="before")
+    @classmethod
+    def _kreis(cls, v: Any) -> Any:
+        if isinstance(v, int):
+            raise ValueError(f"Kreis code {v} was written as a number: quote it, e.g. '{v:05d}'")
+        if not _KREIS.match(str(v)):
+            raise ValueError(f"'{v}' is not a 5-digit Kreis code (expected e.g. '09562')")
+        return str(v)
+
+
+class Programme(_Strict):
+    """The programme evaluated and when it started in this municipality."""
+
+    name: str = "Kommune Inklusiv"
+    start: int = Field(ge=2000, le=2100, description="first year with programme activity (treatment)")
+    end: int | None = Field(default=None, ge=2000, le=2100)
+
+
+class Report(_Strict):
+    """What the annual report covers."""
+
+    year: int = Field(ge=2000, le=2100)
+    title: str | None = None
+    demo: bool = Field(default=False, description="the data are Musterdaten: every page says so")
+    leichte_sprache: bool = True
+    pdf: bool = False
+
+
+class DataSources(_Strict):
+    """Where the data live; relative paths are relative to the project root (the folder above params/)."""
+
+    folder: str = "data/demo"
+    official_context: str | None = Field(default=None, description="a Regionaldatenbank 13211 table for the context chapter")
+
+
+class Comparison(_Strict):
+    """Which comparison municipalities the impact estimates use (see evaluation.comparison)."""
+
+    pool: Literal["all", "same_type", "matched", "list"] = "matched"
+    municipalities: list[str] = Field(default_factory=list, description="explicit ids when pool is 'list', or the recorded matched set")
+    method: Literal["nearest_neighbour", "propensity_score"] = "nearest_neighbour"
+    k: int = Field(default=10, ge=1)
+    caliper: float | None = Field(default=None, gt=0)
+    variables: list[str] = Field(default_factory=list)
+    seed: int = 20251
+    impact_method: str | None = Field(default=None, description="override of the reports' default inference method")
+
+    @model_validator(mode="after")
+    def _list_needs_ids(self) -> "Comparison":
+        if self.pool == "list" and not self.municipalities:
+            raise ValueError("pool 'list' needs the ids under 'municipalities'")
+        return self
+
+
+class Target(_Strict):
+    """Baseline and target of one indicator (Basiswert -> Sollwert)."""
+
+    baseline_year: int = Field(ge=2000, le=2100)
+    baseline: float | None = Field(default=None, description="if empty, read from the data in baseline_year")
+    target: float
+    target_year: int = Field(ge=2000, le=2100)
+
+    @model_validator(mode="after")
+    def _order(self) -> "Target":
+        if self.target_year <= self.baseline_year:
+            raise ValueError(f"target_year {self.target_year} must come after baseline_year {self.baseline_year}")
+        return self
+
+
+class Params(_Strict):
+    """A municipality's parameter file."""
+
+    municipality: Municipality
+    programme: Programme
+    report: Report
+    data: DataSources = Field(default_factory=DataSources)
+    comparison: Comparison = Field(default_factory=Comparison)
+    targets: dict[str, Target] = Field(default_factory=dict)
+
+    source_file: str | None = Field(default=None, exclude=True)
+
+    def data_folder(self, root: str | Path | None = None) -> Path:
+        """The data folder, resolved against ``root`` (default: the folder above the parameter file's folder)."""
+        folder = Path(self.data.folder)
+        if folder.is_absolute():
+            return folder
+        if root is None:
+            root = Path(self.source_file).resolve().parent.parent if self.source_file else Path.cwd()
+        return Path(root) / folder
+
+
+def _allowed_at(loc: tuple) -> list[str]:
+    """The keys allowed at a location in the parameter tree (for 'unknown key' messages)."""
+    if len(loc) == 3 and loc[0] == "targets":
+        return list(Target.model_fields)
+    model: Any = Params
+    for part in loc[:-1]:
+        field = model.model_fields.get(str(part))
+        ann = field.annotation if field is not None else None
+        if not (isinstance(ann, type) and issubclass(ann, BaseModel)):
+            return []
+        model = ann
+    return [k for k in model.model_fields if k != "source_file"]
+
+
+def parse_params(raw: Any, *, source: str = "<parameters>", known_indicators: set[str] | None = None) -> Params:
+    """Validate a parsed YAML mapping; every problem is reported with its key path."""
+    if not isinstance(raw, dict):
+        raise InputError("the parameter file is empty or not a mapping", file=source,
+                         expected="keys municipality, programme, report, data, comparison, targets")
+    try:
+        params = Params(**raw)
+    except ValidationError as err:
+        problems = []
+        for e in err.errors():
+            path = ".".join(str(x) for x in e["loc"])
+            if e["type"] == "extra_forbidden":
+                allowed = _allowed_at(tuple(e["loc"]))
+                problems.append(Problem(f"unknown key '{e['loc'][-1]}' at '{path}'", source, None, path,
+                                        f"one of {allowed}"))
+            elif e["type"] == "missing":
+                problems.append(Problem(f"missing key '{path}'", source, None, path, "a value"))
+            else:
+                msg = e["msg"].removeprefix("Value error, ")
+                problems.append(Problem(msg, source, None, path, None, e.get("input") if e["type"] != "value_error" else None))
+        raise InputError(f"{source}: {len(problems)} problem(s) in the parameter file", file=source,
+                         problems=problems) from None
+    if known_indicators is not None:
+        unknown = [i for i in params.targets if i not in known_indicators]
+        if unknown:
+            raise InputError(
+                f"targets for unknown indicator(s) {unknown}", file=source, column="targets",
+                expected=f"ids from the indicator register, e.g. {sorted(known_indicators)[:6]}",
+            )
+    params.source_file = source
+    return params
+
+
+def load_params(path: str | Path, *, check_register: bool = True) -> Params:
+    """Read and validate ``params/<municipality>.yaml``.
+
+    Targets are checked against the indicator register unless ``check_register`` is False.
+    """
+    path = Path(path)
+    source = str(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError("parameter file not found", file=source) from None
+    except UnicodeDecodeError as exc:
+        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=source,
+                         expected="a UTF-8 encoded YAML file") from None
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        row = mark.line + 1 if mark is not None else None
+        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=source, row=row) from None
+    known = None
+    if check_register:
+        from .register import load_register
+
+        known = set(load_register().ids)
+    return parse_params(raw, source=source, known_indicators=known)
+
+
+def load_all_params(folder: str | Path, year: int | None = None) -> dict[str, Params]:
+    """All parameter files of a folder, keyed by municipality id (optionally only those for ``year``).
+
+    Every file is read; problems in several files are reported together.
+    """
+    folder = Path(folder)
+    files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
+    if not files:
+        raise InputError("no parameter files (*.yaml) found", file=str(folder))
+    out: dict[str, Params] = {}
+    problems: list[Problem] = []
+    for f in files:
+        try:
+            p = load_params(f)
+        except InputError as err:
+            problems.extend(err.problems)
+            continue
+        if p.municipality.id in out:
+            problems.append(Problem(f"municipality id '{p.municipality.id}' is used by two parameter files",
+                                    str(f), None, "municipality.id", "one file per municipality"))
+            continue
+        out[p.municipality.id] = p
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in the parameter files", file=str(folder), problems=problems)
+    if year is not None:
+        out = {k: v for k, v in out.items() if v.report.year == year}
+    return out

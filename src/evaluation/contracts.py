@@ -458,7 +458,7 @@ def validate(
     if c.key and all(k in df.columns for k in c.key):
         dup = df.duplicated(list(c.key), keep="first")
         for label in df.index[dup]:
-            key = tuple(df.loc[label, list(c.key)].tolist()) if not isinstance(df.loc[label], pd.DataFrame) else None
+            key = tuple(v.item() if hasattr(v, 'item') else v for v in df.loc[label, list(c.key)].tolist())
             problems.append(Problem(f"duplicated key {dict(zip(c.key, key))}", file_str,
                                     _line(label, index_to_line), ", ".join(c.key),
                                     "each key to appear once"))

@@ -1,0 +1,160 @@
+"""A data folder as one validated object: every contract table, checked alone and against each other.
+
+A data folder (``data/demo/`` for the Musterdaten, ``data/processed/`` for a team's own data) holds one
+file per contract (see :data:`DATASET_FILES`). :func:`load_dataset` reads every file that is there,
+validates each against its contract and then across tables (unknown municipality, unknown indicator,
+Sozialraum not in its municipality, code not in the code book), and reports *every* problem of *every*
+file at once, each naming file, line, column and what was expected.
+
+Raw data are never modified: the loader only reads.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from .contracts import check_references, empty_table
+from .errors import ContractError, InputError, Problem
+from .io.tables import read_contract_table, read_table
+
+#: contract name -> file name inside a data folder
+DATASET_FILES: dict[str, str] = {
+    "municipalities": "municipalities.csv",
+    "areas": "areas.csv",
+    "indicator_values": "indicator_values.csv",
+    "survey_responses": "survey_responses.csv",
+    "population_margins": "population_margins.csv",
+    "participant_responses": "participant_responses.csv",
+    "measures": "measures.csv",
+    "network_edges": "network_edges.csv",
+    "events": "events.csv",
+    "index_responses": "index_responses.csv",
+    "codebook": "qualitative/codebook.csv",
+    "codings": "qualitative/codings.csv",
+}
+REQUIRED = ("municipalities", "indicator_values")
+SYNTHETIC_MARKER = "Musterdaten"
+
+
+@dataclass
+class Dataset:
+    """Validated tables of one data folder; absent optional tables are empty frames with the contract's columns."""
+
+    folder: Path
+    tables: dict[str, pd.DataFrame]
+    notes: dict[str, list[str]] = field(default_factory=dict)
+    files: dict[str, Path] = field(default_factory=dict)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+    @property
+    def is_synthetic(self) -> bool:
+        """True when any file of the folder says it holds Musterdaten (synthetic data)."""
+        return any(SYNTHETIC_MARKER in n for notes in self.notes.values() for n in notes) or (
+            (self.folder / "ground_truth.json").exists()
+        )
+
+    def extra(self, relative: str) -> pd.DataFrame:
+        """Another table of the folder without a contract (e.g. ``structure.csv``, ``qualitative/sources.csv``)."""
+        return read_table(self.folder / relative).frame.reset_index(drop=True)
+
+    def for_municipality(self, municipality_id: str) -> dict[str, pd.DataFrame]:
+        """The tables restricted to one municipality (tables without municipality_id are returned whole)."""
+        out = {}
+        for name, df in self.tables.items():
+            out[name] = df[df["municipality_id"] == municipality_id] if "municipality_id" in df.columns else df
+        return out
+
+
+def _notes_of(path: Path) -> list[str]:
+    notes = []
+    with open(path, encoding="utf-8", errors="replace") as fh:
+        for line in fh:
+            if not line.startswith("#"):
+                break
+            notes.append(line.lstrip("#").strip())
+    return notes
+
+
+def load_dataset(folder: str | Path, *, required: tuple[str, ...] = REQUIRED, register=None,
+                 municipality_ids: list[str] | None = None) -> Dataset:
+    """Read and validate every contract table of ``folder``.
+
+    ``required`` tables must exist; others are optional. ``register`` (default: the built-in indicator
+    register) decides which indicator ids are known. ``municipality_ids``, if given, must all appear in
+    ``municipalities.csv`` (e.g. the ids of the parameter files).
+    """
+    folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("data folder not found", file=folder,
+                         expected="a folder with municipalities.csv, indicator_values.csv, ... (run 'evaluation demo-data')")
+    if register is None:
+        from .register import load_register
+
+        register = load_register()
+    problems: list[Problem] = []
+    tables: dict[str, pd.DataFrame] = {}
+    notes: dict[str, list[str]] = {}
+    files: dict[str, Path] = {}
+    for name, rel in DATASET_FILES.items():
+        path = folder / rel
+        if not path.exists():
+            if name in required:
+                problems.append(Problem(f"required file {rel} is missing", str(folder), None, None,
+                                        f"{rel} with the {name} contract's columns"))
+            tables[name] = empty_table(name)
+            continue
+        files[name] = path
+        if path.suffix == ".csv":
+            notes[name] = _notes_of(path)
+        raw: list[pd.DataFrame] = []
+        try:
+            tables[name] = read_contract_table(path, name, keep_raw=raw)
+        except InputError as err:  # ContractError included
+            problems.extend(err.problems)
+            # keep the rows as read so that the checks across tables still speak of them
+            tables[name] = raw[0].reset_index(drop=True) if raw else empty_table(name)
+
+    # checks across tables, with the line of each offending row
+    def lines(name: str) -> dict:
+        return {i: i + 2 + len(notes.get(name, [])) for i in tables[name].index}
+
+    municipalities = set(tables["municipalities"]["municipality_id"].astype(str))
+    if municipalities:
+        for name in DATASET_FILES:
+            if name == "municipalities" or "municipality_id" not in tables[name].columns or name not in files:
+                continue
+            problems += check_references(tables[name], "municipality_id", municipalities, what="municipality",
+                                         file=files[name], index_to_line=lines(name))
+    if "indicator_values" in files:
+        problems += check_references(tables["indicator_values"], "indicator_id", register.ids, what="indicator",
+                                     file=files["indicator_values"], index_to_line=lines("indicator_values"))
+        iv = tables["indicator_values"]
+        areas = tables["areas"]
+        known_areas = set(zip(areas["municipality_id"].astype(str), areas["area_id"].astype(str)))
+        sub = iv[iv["area_id"] != iv["municipality_id"]]
+        for idx, row in sub.iterrows():
+            if (row["municipality_id"], row["area_id"]) not in known_areas:
+                problems.append(Problem(
+                    f"unknown Sozialraum '{row['area_id']}' of municipality '{row['municipality_id']}'",
+                    str(files["indicator_values"]), lines("indicator_values").get(idx), "area_id",
+                    "an area_id listed in areas.csv, or the municipality_id for whole-town values"))
+    if "codings" in files and "codebook" in files:
+        problems += check_references(tables["codings"], "code_id", tables["codebook"]["code_id"], what="code",
+                                     file=files["codings"], index_to_line=lines("codings"))
+    if municipality_ids and municipalities:
+        for mid in municipality_ids:
+            if mid not in municipalities:
+                problems.append(Problem(f"municipality '{mid}' of the parameter files is not in municipalities.csv",
+                                        str(folder / DATASET_FILES["municipalities"]), None, "municipality_id",
+                                        "a row for every municipality with a parameter file"))
+    if problems:
+        raise ContractError(f"{folder}: {len(problems)} problem(s) in the data folder", file=folder, problems=problems)
+    return Dataset(folder, tables, notes, files)

@@ -1,0 +1,146 @@
+"""The command line: ``evaluation demo-data | validate | run | fetch-genesis``.
+
+Every command has ``--help``. Bad input ends with one clear message per problem on stderr and exit
+code 2; an unexpected failure ends with a short message and exit code 1 (``--debug`` shows the
+traceback). Nothing is half-written: commands write to a temporary place and rename at the end.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import traceback
+from pathlib import Path
+
+from .errors import EstimationError, InputError
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT = 0, 1, 2
+
+
+def _cmd_demo_data(args: argparse.Namespace) -> int:
+    from .demo import generate
+
+    written = generate(Path(args.out), seed=args.seed, scale=args.scale)
+    print(f"Musterdaten (synthetisch, seed={args.seed}, scale={args.scale}) geschrieben nach {args.out}: "
+          f"{len(written)} Dateien")
+    return EXIT_OK
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from .dataset import load_dataset
+    from .params import load_all_params
+
+    problems: list[str] = []
+    params = {}
+    try:
+        params = load_all_params(args.params)
+        print(f"Parameterdateien: {len(params)} gültig ({', '.join(sorted(params))})")
+    except InputError as err:
+        problems += [str(p) for p in err.problems]
+    folders = {Path(args.data)} if args.data else {p.data_folder(Path(args.root)) for p in params.values()}
+    if not folders:
+        folders = {Path(args.root) / "data" / "demo"}
+    for folder in sorted(folders):
+        try:
+            ds = load_dataset(folder, municipality_ids=sorted(params) or None)
+            rows = {k: len(v) for k, v in ds.tables.items() if len(v)}
+            print(f"Daten {folder}: gültig ({', '.join(f'{k} {n}' for k, n in rows.items())})"
+                  + (" [Musterdaten]" if ds.is_synthetic else ""))
+        except InputError as err:
+            problems += [str(p) for p in err.problems]
+    if problems:
+        print(f"{len(problems)} Problem(e) gefunden:", file=sys.stderr)
+        for p in problems:
+            print(f"  - {p}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return EXIT_OK
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from .batch import run_annual
+
+    manifest = run_annual(
+        params_dir=Path(args.params),
+        year=args.year,
+        out_dir=Path(args.out),
+        jobs=args.jobs,
+        executor=args.executor,
+        only=args.only or None,
+        pdf=args.pdf,
+        progress=not args.quiet,
+    )
+    failed = [m for m, r in manifest["reports"].items() if r["status"] != "ok"]
+    print(f"Berichte {args.year}: {len(manifest['reports']) - len(failed)} erstellt, {len(failed)} fehlgeschlagen; "
+          f"Manifest: {manifest['manifest_path']}")
+    for m in failed:
+        print(f"  - {m}: {manifest['reports'][m]['error']}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="evaluation",
+        description="Wirkungsmonitoring-Werkbank: Musterdaten erzeugen, Daten prüfen, jährliche Evaluation ausführen.",
+    )
+    parser.add_argument("--debug", action="store_true", help="show the full traceback on unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub.required = True
+
+    p = sub.add_parser("demo-data", help="write the Musterdaten (synthetic demo data), deterministic by seed",
+                       description="Write the Musterdaten (synthetic demo data) and their ground truth.")
+    p.add_argument("--out", default="data/demo", help="output folder (default: data/demo)")
+    p.add_argument("--seed", type=int, default=20251, help="random seed (default: 20251)")
+    p.add_argument("--scale", choices=["default", "national"], default="default",
+                   help="'national': about 10,800 municipalities for benchmarks")
+    p.set_defaults(func=_cmd_demo_data)
+
+    p = sub.add_parser("validate", help="check the parameter files and data folders against the contracts",
+                       description="Check every parameter file and data folder; list every problem with file, "
+                                   "line, column and what was expected.")
+    p.add_argument("--params", default="params", help="folder of parameter files (default: params)")
+    p.add_argument("--data", default=None, help="data folder (default: the folders named in the parameter files)")
+    p.add_argument("--root", default=".", help="project root for relative data folders (default: .)")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("run", help="run the annual evaluation: one report per municipality plus an overview",
+                       description="Run the annual evaluation for every parameter file of the year.")
+    p.add_argument("--year", type=int, required=True, help="evaluation year, e.g. 2025")
+    p.add_argument("--params", default="params", help="folder of parameter files (default: params)")
+    p.add_argument("--out", default="reports", help="output root; reports go to OUT/<year>/ (default: reports)")
+    p.add_argument("--jobs", type=int, default=None, help="parallel reports (default: number of cores)")
+    p.add_argument("--executor", default="local",
+                   help="'local' (process pool) or a Dask scheduler address, e.g. tcp://127.0.0.1:8786")
+    p.add_argument("--only", nargs="*", help="only these municipality ids")
+    p.add_argument("--pdf", action="store_true", help="also print each report to PDF (headless Chromium)")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_run)
+
+    try:
+        from .io.genesis_api import add_cli as add_genesis_cli
+    except ImportError:  # pragma: no cover - module not installed
+        add_genesis_cli = None
+    if add_genesis_cli is not None:
+        add_genesis_cli(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (InputError, EstimationError) as err:
+        print(f"Fehler in den Eingaben:\n{err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        print("abgebrochen", file=sys.stderr)
+        return 130
+    except Exception as err:  # noqa: BLE001 - the CLI's last line of defence: no bare traceback
+        if args.debug:
+            traceback.print_exc()
+        print(f"Unerwarteter Fehler ({type(err).__name__}): {err}\n(--debug zeigt den Traceback)", file=sys.stderr)
+        return EXIT_FAILED
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,440 @@
+"""The classic table CSV of GENESIS-Online and the Regionaldatenbank, layout detected.
+
+A classic table download looks like this (13211-02-05-4, Regionaldatenbank, ISO-8859-1)::
+
+    GENESIS-Tabelle: 13211-02-05-4                        <- title block: code, title (wrapped
+    Arbeitslose nach ausgewählten Personengruppen sowie;;;     over lines), statistic, region,
+    ...                                                        sometimes "Measure (Unit)"
+    Arbeitsmarktstatistik der Bundesagentur für Arbeit;;;
+    ;;;Arbeitslose;Arbeitslose;...                        <- column headers: one to several lines,
+    ;;;;Ausländer;schwerbehindert;...                         empty above the row-dimension columns
+    ;;;Anzahl;Anzahl;...;Prozent                          <- often a unit line
+    2020;DG;Deutschland;2695444;795692;169691;...         <- data: row dimensions, then values
+    2020;01;  Schleswig-Holstein;92140;...                    (names indented by level)
+    __________                                            <- footer: notes, ©, "Stand: ..."
+
+The number of title and header lines, whether there is a unit line, which row dimensions there
+are (time, region code and name, Schulart, Altersjahre ...) vary between tables and between
+vintages of one table, so nothing here counts lines. The layout is read from the content:
+
+* the **first data line** is the first line with a non-empty first cell whose last non-empty cell
+  is a number or a symbol; the **header lines** are the lines right above it that have text
+  beyond the first cell; the lines above those are the **title block**;
+* the **row-dimension columns** are the columns left of the first filled cell of the top header
+  line; among them the **time** column holds years or dates, the **region** columns are a code
+  (``DG`` or digits) followed by a name; the others are named row dimensions;
+* a header line whose cells are all units (``Anzahl``, ``Prozent``, ``EUR`` ...) gives the
+  **unit**; a header line whose cells are all years or dates puts **time** in the columns;
+  the other header lines form the **variable** path, joined with ``" | "``; a last title line of the
+  form ``Gestorbene (Anzahl)`` gives measure and unit where the headers do not;
+* the data end at the footer rule ``__________``; a file without it, or whose last line is short,
+  is truncated.
+
+The data block itself is parsed by :func:`pandas.read_csv` (C engine, all cells as text) and the
+cells by the vectorised :func:`~evaluation.io.genesis_symbols.parse_cells`; only the few title and
+header lines are handled line by line.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError, Problem
+from .genesis_regions import region_from_title, region_level, strip_names
+from .genesis_source import Source
+from .genesis_symbols import SUFFIXES, SYMBOLS, UndefinedSymbols, parse_cells
+
+FOOTER_RULE = b"\n__________"
+_HEAD_LIMITS = (1 << 18, 1 << 22)  # bytes searched for the first data line (small, then larger)
+
+_TIME_RE = re.compile(
+    r"^(?:\d{4}|\d{2}\.\d{2}\.\d{4}|\d{4}-\d{2}(?:-\d{2})?|\d{4}/\d{2}|"
+    r"\d\. Quartal \d{4}|\d{4} \d\. Quartal|(?:Januar|Februar|März|April|Mai|Juni|Juli|August|"
+    r"September|Oktober|November|Dezember) \d{4}|\d{4} (?:Januar|Februar|März|April|Mai|Juni|"
+    r"Juli|August|September|Oktober|November|Dezember)|"
+    r"Schuljahr \d{4}/\d{2,4}|\d{4}/\d{4}|WS \d{4}/\d{2,4}|SS \d{4})$"
+)
+_REGION_CODE_RE = r"DG|\d{2}|\d{3}|\d{5}|\d{8}|\d{9}|\d{12}"
+_UNITS = {
+    "anzahl", "prozent", "%", "eur", "euro", "tsd. eur", "tsd.", "tsd", "mill. eur", "mio. eur",
+    "mrd. eur", "1000", "1 000", "1000 eur", "tausend", "jahre", "monate", "tage", "stunden", "std.",
+    "km", "km²", "qkm", "qm", "m²", "ha", "t", "tonnen", "kg", "personen", "einwohner", "index",
+    "promille", "‰", "je 1000 einwohner", "je 1 000 einwohner", "je einwohner", "eur je einwohner",
+    "1000 t", "1000 ha", "mwh", "kwh", "gwh", "m³", "1000 m³", "stück", "punkte", "durchschnitt",
+}
+_UNIT_RE = re.compile(r"^(?:\d{4}=100|(?:tsd\.|mill\.|mio\.|mrd\.|1 ?000) \S.*|je \d.*|.* je .*)$", re.I)
+_MEASURE_UNIT_RE = re.compile(r"^(?P<measure>.+?)\s*\((?P<unit>[^()]+)\)$")
+_STATISTIC_RE = re.compile(r"statistik|erhebung|zählung|rechnung|fortschreibung|mikrozensus", re.I)
+_PLURALS = (("arten", "art"), ("gruppen", "gruppe"), ("klassen", "klasse"), ("stufen", "stufe"),
+            ("formen", "form"), ("typen", "typ"), ("bereiche", "bereich"), ("träger", "träger"))
+_TIME_WORDS = {"jahre", "jahr", "stichtag", "stichtage", "monate", "quartale", "halbjahre", "schuljahr",
+               "schuljahre", "berichtsjahr", "zeit"}
+_REGION_WORDS = {"deutschland", "bundesländer", "länder", "kreise", "kreise und krfr. städte", "gemeinden",
+                 "regierungsbezirke", "gemeindeverbände", "kreisfreie städte und landkreise"}
+
+
+@dataclass
+class Layout:
+    """What the detection found: line numbers are 1-based lines of the file."""
+
+    title_lines: list[str]
+    header_rows: list[list[str]]
+    header_first_line: int
+    data_first_line: int
+    data_start: int  # byte offset of the first data line
+    data_end: int  # byte offset after the last data line
+    n_fields: int
+    n_row_dims: int
+    footer_text: str = ""
+    meta: dict = field(default_factory=dict)
+
+
+def _split(line: str) -> list[str]:
+    return next(csv.reader([line], delimiter=";", quotechar='"'), [])
+
+
+def _is_cell_value(text: str, decimal: str) -> bool:
+    t = text.strip()
+    if t in SYMBOLS:
+        return True
+    number = r"-?(?:\d{1,3}(?:\.\d{3})+|\d+)(?:,\d+)?" if decimal == "," else r"-?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?"
+    return re.fullmatch(rf"(?:{number}|\(\s*{number}\s*\)|{number}\s*[{''.join(SUFFIXES)}])", t) is not None
+
+
+def _is_data_row(cells: list[str], decimal: str) -> bool:
+    filled = [i for i, c in enumerate(cells) if c.strip()]
+    if not filled or filled[0] != 0 or len(filled) < 2:
+        return False
+    return _is_cell_value(cells[filled[-1]], decimal)
+
+
+def _lines_with_offsets(buffer, limit: int):
+    """(line text, start byte, end byte incl. newline) of the first ``limit`` bytes."""
+    head = bytes(buffer[:limit])
+    pos = 0
+    while pos < len(head):
+        nl = head.find(b"\n", pos)
+        if nl < 0:
+            if limit < len(buffer):
+                return  # a line cut by the limit: the caller searches further
+            nl = len(head) - 1
+        yield pos, nl + 1
+        pos = nl + 1
+
+
+def detect_layout(src: Source, decimal: str) -> Layout:
+    """Find title block, header lines, data block and footer (see the module docstring)."""
+    buffer = src.buffer
+    enc = "utf-8" if src.encoding == "utf-8-sig" else src.encoding
+    bom = 3 if src.encoding == "utf-8-sig" else 0
+    for limit in (*_HEAD_LIMITS, len(buffer)):
+        limit = min(limit, len(buffer))
+        rows: list[tuple[list[str], int, int]] = []
+        data_idx = None
+        for start, end in _lines_with_offsets(buffer, limit):
+            text = bytes(buffer[max(start, bom):end]).decode(enc, errors="replace").rstrip("\r\n")
+            cells = _split(text)
+            rows.append((cells, start, end))
+            if len(rows) > 1 and _is_data_row(cells, decimal):
+                data_idx = len(rows) - 1
+                break
+        if data_idx is not None or limit >= len(buffer):
+            break
+    if data_idx is None:
+        raise InputError(
+            "not a GENESIS table: no data line found (a line that starts with a time or region and ends with "
+            "a number or symbol)", file=src.label, row=1,
+            expected="a GENESIS-Online / Regionaldatenbank table CSV (title lines, column headers, data, footer) "
+                     "or a flat file (ffcsv)",
+            found=(rows[0][0][:3] if rows else None))
+    # header lines: directly above the first data line, with text beyond the first cell
+    h = data_idx
+    while h > 0 and any(c.strip() for c in rows[h - 1][0][1:]):
+        h -= 1
+    header_rows = [r[0] for r in rows[h:data_idx]]
+    title_lines = [r[0][0].strip() for r in rows[:h] if r[0] and r[0][0].strip()]
+    first_data = rows[data_idx][0]
+    n_fields = len(first_data)
+    if header_rows:
+        top = header_rows[0]
+        filled = [i for i, c in enumerate(top) if c.strip()]
+        n_row_dims = filled[0] if filled else n_fields - 1
+    else:
+        # no column header: row dimensions are the cells before the first value
+        n_row_dims = next((i for i, c in enumerate(first_data) if i > 0 and _is_cell_value(c, decimal)), 1)
+    n_row_dims = max(1, min(n_row_dims, n_fields - 1))
+    data_start = rows[data_idx][1]
+    footer = buffer.find(FOOTER_RULE, data_start)
+    if footer < 0:
+        _raise_truncated(src, data_start, data_idx + 1, n_fields)
+    data_end = footer + 1
+    footer_text = src.text(data_end, len(buffer))
+    return Layout(title_lines=title_lines, header_rows=header_rows, header_first_line=h + 1,
+                  data_first_line=data_idx + 1, data_start=data_start, data_end=data_end,
+                  n_fields=n_fields, n_row_dims=n_row_dims, footer_text=footer_text)
+
+
+def _raise_truncated(src: Source, data_start: int, first_line: int, n_fields: int):
+    buffer = src.buffer
+    tail_start = max(data_start, len(buffer) - 4096)
+    tail = src.text(tail_start, len(buffer))
+    n_lines_before = bytes(buffer[data_start:tail_start]).count(b"\n") if tail_start > data_start else 0
+    lines = tail.split("\n")
+    if lines and lines[-1] == "":
+        lines = lines[:-1]
+    last = lines[-1].rstrip("\r") if lines else ""
+    line_no = first_line + n_lines_before + len(lines) - 1
+    n = len(_split(last))
+    detail = (f"its last line has {n} of {n_fields} fields" if n != n_fields
+              else "it ends after a data line without the footer")
+    raise InputError(
+        f"truncated GENESIS table: {detail} (no footer rule '__________' with notes and 'Stand:' follows "
+        "the data); download the table again", file=src.label, row=line_no,
+        expected=f"{n_fields} fields per data line and a footer after the data", found=last[:80])
+
+
+def _check_field_counts(src: Source, layout: Layout, n_rows: int) -> None:
+    """Every data line must have the same number of fields; name the first that does not."""
+    expected = n_rows * (layout.n_fields - 1)
+    view = src.buffer
+    count = 0
+    step = 1 << 24
+    for s in range(layout.data_start, layout.data_end, step):
+        count += bytes(view[s:min(s + step, layout.data_end)]).count(b";")
+    if count == expected:
+        return
+    text = src.text(layout.data_start, layout.data_end)
+    for i, line in enumerate(text.split("\n")):
+        line = line.rstrip("\r")
+        if not line:
+            continue
+        n = len(_split(line))
+        if n != layout.n_fields:
+            raise InputError("a data line has the wrong number of fields (a damaged or truncated table)",
+                             file=src.label, row=layout.data_first_line + i, expected=f"{layout.n_fields} fields",
+                             found=f"{n} fields: {line[:80]}")
+
+
+def _is_unit_row(cells: list[str]) -> bool:
+    vals = {c.strip() for c in cells if c.strip()}
+    return bool(vals) and all(v.lower() in _UNITS or _UNIT_RE.match(v) for v in vals)
+
+
+def _is_time_row(cells: list[str]) -> bool:
+    vals = [c.strip() for c in cells if c.strip()]
+    return bool(vals) and all(_TIME_RE.match(v) for v in vals)
+
+
+def _title_dimension_names(title: str) -> list[str]:
+    """Dimension names a title lists: 'Gestorbene: Deutschland, Jahre, Geschlecht, Altersjahre' or
+    'Schulen ... nach Schularten - Stichtag ...' -> candidate names, region and time words removed."""
+    names: list[str] = []
+    m = re.search(r"\bnach (.+?)(?: - |$)", title)
+    if m:  # Regionaldatenbank: "... nach Schularten - Stichtag ..."
+        names = [p.strip() for p in re.split(r",| und | sowie ", m.group(1))]
+        names = [re.sub(r"^(?:ausgewählten|ausgewählte)\s+", "", n) for n in names]
+    elif ":" in title:  # GENESIS-Online: "Gestorbene: Deutschland, Jahre, ..., Altersjahre"
+        names = [p.strip() for p in title.split(":", 1)[1].split(",")]
+    out = []
+    for n in names:
+        if not n or n.lower() in _TIME_WORDS or n.lower() in _REGION_WORDS:
+            continue
+        for plural, singular in _PLURALS:
+            if n.endswith(plural):
+                n = n[: -len(plural)] + singular
+                break
+        out.append(n)
+    return out
+
+
+def _parse_title(lines: list[str]) -> dict:
+    meta: dict = {"table": None, "title": None, "statistic": None, "region": None, "measure": None, "unit": None}
+    rest = list(lines)
+    if rest and re.match(r"^(GENESIS-Tabelle|Tabelle)\s*:", rest[0]):
+        meta["table"] = rest.pop(0).split(":", 1)[1].strip()
+    region = region_from_title(rest)
+    if region:
+        meta["region"] = region
+        rest = [r for r in rest if r.strip() not in (region[1], "Deutschland insgesamt")]
+    if rest:
+        m = _MEASURE_UNIT_RE.match(rest[-1])
+        if m and (m.group("unit").lower() in _UNITS or _UNIT_RE.match(m.group("unit"))):
+            meta["measure"], meta["unit"] = m.group("measure"), m.group("unit")
+            rest = rest[:-1]
+    stat = [r for r in rest if _STATISTIC_RE.search(r) and not r.endswith(",")]
+    if stat:
+        meta["statistic"] = stat[-1]
+        rest = [r for r in rest if r != stat[-1]]
+    title = ""
+    for part in rest:  # a wrapped title: join lines (a hyphen at a line end joins without a blank)
+        title = f"{title}{part}" if title.endswith("-") and not title.endswith(" -") else f"{title} {part}".strip()
+    meta["title"] = title or None
+    return meta
+
+
+def _parse_footer(text: str) -> dict:
+    lines = text.replace("\r", "").split("\n")
+    stand = next((ln.split(":", 1)[1].strip() for ln in lines if ln.startswith("Stand:")), None)
+    body = "\n".join(ln for ln in lines[1:] if not ln.startswith("Stand:")).strip()
+    body = body.replace('""', "\x00").replace('"', "").replace("\x00", '"')
+    copyright_ = None
+    m = re.search(r"©[^\n]*(?:\n(?!\s*$)[^\n]*)*", body)
+    if m:
+        copyright_ = " ".join(x.strip() for x in m.group(0).split("\n"))
+        body = (body[: m.start()] + body[m.end():]).strip()
+    licence = None
+    if copyright_ and "Datenlizenz Deutschland" in copyright_:
+        licence = "Datenlizenz Deutschland – Namensnennung – Version 2.0" if "2.0" in copyright_ else "Datenlizenz Deutschland"
+    return {"stand": stand, "copyright": copyright_, "licence": licence, "notes": body or None}
+
+
+def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] | None = None) -> pd.DataFrame:
+    """Read a classic table CSV into the tidy frame of :func:`evaluation.io.genesis.read_genesis`."""
+    layout = detect_layout(src, decimal)
+    meta = _parse_title(layout.title_lines)
+    meta.update(_parse_footer(layout.footer_text))
+    n_rd, n_f = layout.n_row_dims, layout.n_fields
+    # ---- data block: pandas, all text
+    enc = "utf-8" if src.encoding == "utf-8-sig" else src.encoding
+    try:
+        wide = pd.read_csv(src.reader(layout.data_start, layout.data_end), sep=";", header=None,
+                           names=list(range(n_f)), dtype=str, keep_default_na=False, encoding=enc,
+                           quotechar='"', skip_blank_lines=True, engine="c", low_memory=False)
+    except pd.errors.ParserError as exc:
+        m = re.search(r"line (\d+), saw (\d+)", str(exc))
+        row = layout.data_first_line + int(m.group(1)) - 1 if m else None
+        raise InputError("a data line has more fields than the header (a damaged table)", file=src.label,
+                         row=row, expected=f"{n_f} fields", found=f"{m.group(2)} fields" if m else str(exc)) from exc
+    _check_field_counts(src, layout, len(wide))
+    n_rows = len(wide)
+    lines = layout.data_first_line + np.arange(n_rows)
+    # ---- column headers
+    value_cols = list(range(n_rd, n_f))
+    header = [list(r) + [""] * (n_f - len(r)) for r in layout.header_rows]
+    unit_rows = [r for r in header if _is_unit_row(r[n_rd:])]
+    time_rows = [r for r in header if r not in unit_rows and _is_time_row(r[n_rd:])]
+    path_rows = [r for r in header if r not in unit_rows and r not in time_rows]
+    units = [unit_rows[-1][j].strip() or None if unit_rows else meta["unit"] for j in value_cols]
+    col_time = [time_rows[0][j].strip() for j in value_cols] if time_rows else None
+    variables = []
+    for j in value_cols:
+        parts = [r[j].strip() for r in path_rows if r[j].strip()]
+        if meta["measure"] and (not parts or parts[0] != meta["measure"]):
+            parts.insert(0, meta["measure"])
+        variables.append(" | ".join(parts) if parts else None)
+    # ---- row dimensions: time, region code + name, named dimensions
+    roles: dict[int, str] = {}
+    for j in range(n_rd):
+        uniq = pd.Series(wide[j].unique(), dtype="string").str.strip()
+        uniq = uniq[uniq != ""]
+        if "time" not in roles.values() and col_time is None and len(uniq) and uniq.str.match(_TIME_RE.pattern).all():
+            roles[j] = "time"
+        elif ("region_code" not in roles.values() and j + 1 < n_rd and len(uniq)
+              and uniq.str.fullmatch(_REGION_CODE_RE).all()):
+            roles[j] = "region_code"
+            roles[j + 1] = "region_name"
+    header_names = {j: next((r[j].strip() for r in reversed(header) if r[j].strip()), None) for j in range(n_rd)}
+    other = [j for j in range(n_rd) if j not in roles]
+    guessed = False
+    if row_dimensions is not None:
+        if len(row_dimensions) != len(other):
+            raise InputError("row_dimensions names a different number of row dimensions than the table has",
+                             file=src.label, expected=f"{len(other)} names", found=list(row_dimensions))
+        names = dict(zip(other, row_dimensions))
+    else:
+        candidates = _title_dimension_names(meta["title"] or "")
+        unnamed = [j for j in other if not header_names[j]]
+        guesses = candidates[-len(unnamed):] if unnamed and len(candidates) >= len(unnamed) else []
+        names = {}
+        for j in other:
+            if header_names[j]:
+                names[j] = header_names[j]
+            elif guesses:
+                names[j] = guesses[unnamed.index(j)]
+                guessed = True
+            else:
+                names[j] = f"dimension_{other.index(j) + 1}"
+    # ---- values: one vectorised parse per value column (fast path: plain numbers)
+    n_v = len(value_cols)
+    values = np.empty((n_rows, n_v), dtype="float64")
+    flag_codes = np.zeros((n_rows, n_v), dtype="int16")
+    flag_levels: list[str] = []
+    problems: list[Problem] = []
+    for k, j in enumerate(value_cols):
+        try:
+            v, f = parse_cells(wide[j], decimal=decimal)
+        except UndefinedSymbols as exc:
+            for bad in exc.cells[:50]:
+                problems.append(Problem("a cell holds a symbol that the Zeichenerklärung does not define",
+                                        src.label, int(lines[bad.position]), variables[k] or f"column {j + 1}",
+                                        "a number or one of - . x / ... * ( ) and a trailing p r s e", bad.text))
+            continue
+        values[:, k] = v.to_numpy()
+        fcat = pd.Categorical(f)
+        for lev in fcat.categories:
+            if lev not in flag_levels:
+                flag_levels.append(lev)
+        remap = np.array([flag_levels.index(c) + 1 for c in fcat.categories] or [0], dtype="int16")
+        codes = fcat.codes
+        flag_codes[:, k] = np.where(codes >= 0, remap[np.maximum(codes, 0)], 0)
+    if problems:
+        raise InputError(f"{src.label}: {len(problems)} cell(s) with an undefined symbol", file=src.label,
+                         problems=problems)
+    # ---- tidy: one row per value
+    take_rows = np.repeat(np.arange(n_rows), n_v)
+    out: dict[str, object] = {}
+    if "time" in roles.values():
+        tcol = next(j for j, r in roles.items() if r == "time")
+        out["time"] = _time_values(wide[tcol].str.strip()).take(take_rows).reset_index(drop=True)
+    elif col_time is not None:
+        out["time"] = _time_values(pd.Series(np.tile(np.array(col_time, dtype=object), n_rows), dtype="string"))
+    else:
+        out["time"] = pd.Series(np.full(n_rows * n_v, np.nan))
+    if "region_code" in roles.values():
+        ccol = next(j for j, r in roles.items() if r == "region_code")
+        codes = wide[ccol].str.strip()
+        rnames = strip_names(wide[ccol + 1]).astype("str")
+        out["region_code"] = codes.take(take_rows).reset_index(drop=True)
+        out["region_name"] = rnames.take(take_rows).reset_index(drop=True)
+        lev = pd.Categorical(region_level(codes.unique()), categories=None)
+        level_map = dict(zip(codes.unique(), lev))
+        out["region_level"] = codes.map(level_map).astype("str").take(take_rows).reset_index(drop=True)
+    else:
+        code, name = meta["region"] if meta["region"] else (None, None)
+        out["region_code"] = pd.Series([code] * (n_rows * n_v), dtype="str" if code else object)
+        out["region_name"] = pd.Series([name] * (n_rows * n_v), dtype="str" if name else object)
+        out["region_level"] = pd.Series([region_level([code]).iloc[0] if code else np.nan] * (n_rows * n_v),
+                                        dtype=object)
+    for j in other:
+        out[names[j]] = wide[j].str.strip().take(take_rows).reset_index(drop=True)
+    out["variable"] = pd.Series(np.tile(np.array(variables, dtype=object), n_rows), dtype="str")
+    out["unit"] = pd.Series(np.tile(np.array(units, dtype=object), n_rows), dtype="str")
+    out["value"] = values.reshape(-1)
+    levels = np.array([None, *flag_levels], dtype=object)
+    out["flag"] = levels[flag_codes.reshape(-1)]
+    df = pd.DataFrame(out)
+    df.attrs["genesis"] = {
+        "format": "classic", "file": src.label, "encoding": src.encoding, **{k: v for k, v in meta.items() if k != "region"},
+        "region": meta["region"][1] if meta["region"] else None,
+        "row_dimensions": [names[j] for j in other], "row_dimension_names_guessed": guessed,
+        "header_lines": len(layout.header_rows), "first_data_line": layout.data_first_line,
+        "data_lines": n_rows,
+    }
+    # where each tidy row came from (line in the file), for error messages downstream
+    df.attrs["genesis"]["line_of_first_value"] = int(layout.data_first_line)
+    return df
+
+
+def _time_values(s: pd.Series) -> pd.Series:
+    """Years as integers; other time labels (dates, months, school years) stay text."""
+    s = s.astype("string")
+    if len(s) and s.str.fullmatch(r"\d{4}").all():
+        uniq = s.unique()
+        mapping = {u: int(u) for u in uniq}
+        return s.map(mapping).astype("int64")
+    return s.astype("str")

@@ -20,7 +20,7 @@ Example
 >>> import pandas as pd
 >>> items = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]})
 >>> round(cronbach_alpha(items, ["a", "b", "c"]).alpha, 4)
-0.9375
+0.9538
 """
 
 from __future__ import annotations

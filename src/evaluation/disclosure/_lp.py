@@ -1,0 +1,55 @@
+"""One linear programme, solved by HiGHS: through ``highspy`` when installed (much less overhead
+per call), else through ``scipy.optimize.linprog(method="highs")`` — the same solver."""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy import sparse
+from scipy.optimize import linprog
+
+try:
+    import highspy as _highspy
+except ImportError:  # pragma: no cover
+    _highspy = None
+
+__all__ = ["solve_lp"]
+
+
+def solve_lp(c: np.ndarray, a_eq: sparse.spmatrix | None, b_eq: np.ndarray | None, lower: np.ndarray,
+             upper: np.ndarray) -> tuple[str, np.ndarray | None]:
+    """Minimise ``c @ x`` s.t. ``a_eq @ x = b_eq``, ``lower <= x <= upper`` (``inf`` allowed).
+
+    Returns ``(status, x)`` with status ``"optimal"``, ``"unbounded"`` or ``"infeasible"``.
+    """
+    c = np.asarray(c, float)
+    n = len(c)
+    m = 0 if a_eq is None else a_eq.shape[0]
+    if _highspy is not None:
+        h = _highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        lp = _highspy.HighsLp()
+        lp.num_col_, lp.num_row_ = n, m
+        lp.col_cost_ = c
+        lp.col_lower_ = np.asarray(lower, float)
+        lp.col_upper_ = np.where(np.isinf(upper), _highspy.kHighsInf, np.asarray(upper, float))
+        if m:
+            a = sparse.csc_matrix(a_eq)
+            lp.row_lower_ = np.asarray(b_eq, float)
+            lp.row_upper_ = np.asarray(b_eq, float)
+            lp.a_matrix_.format_ = _highspy.MatrixFormat.kColwise
+            lp.a_matrix_.start_ = a.indptr
+            lp.a_matrix_.index_ = a.indices
+            lp.a_matrix_.value_ = a.data
+        h.passModel(lp)
+        h.run()
+        st = h.getModelStatus()
+        if st == _highspy.HighsModelStatus.kOptimal:
+            return "optimal", np.asarray(h.getSolution().col_value)
+        if st in (_highspy.HighsModelStatus.kUnbounded, _highspy.HighsModelStatus.kUnboundedOrInfeasible):
+            return "unbounded", None
+        return "infeasible", None
+    bounds = [(lo, None if np.isinf(up) else up) for lo, up in zip(lower, upper)]
+    res = linprog(c, A_eq=a_eq if m else None, b_eq=b_eq if m else None, bounds=bounds, method="highs")
+    if res.status == 0:
+        return "optimal", res.x
+    return ("unbounded" if res.status == 3 else "infeasible"), None

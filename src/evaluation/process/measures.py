@@ -85,12 +85,12 @@ def inventory(measures: pd.DataFrame, dimension: str, *, by: Sequence[str] = ("m
             counts = counts.sort_index(key=lambda s: s.map(lambda v: (pd.isna(v), str(v) if not isinstance(v, (int, np.integer)) else f"{v:012d}")))
         for cat, n in counts.items():
             rows.append({**dict(zip(by, key)), "dimension": dimension,
-                         "category": None if pd.isna(cat) else (int(cat) if isinstance(cat, (float, np.floating, np.integer)) and float(cat).is_integer() else cat),
+                         "category": np.nan if pd.isna(cat) else (int(cat) if isinstance(cat, (float, np.floating, np.integer)) and float(cat).is_integer() else cat),
                          "n": int(n), "share": n / total, "total": total, "multiple": multi_sep is not None})
     out = pd.DataFrame(rows, columns=by + ["dimension", "category", "n", "share", "total", "multiple"])
     out["category"] = pd.Series([r["category"] for r in rows], index=out.index, dtype=object)  # keep 2018 an int
     if dimension == "wirkungsstufe":
-        out["ebene"] = out["category"].map(lambda v: WIRKUNGSEBENE.get(v) if v is not None else None)
+        out["ebene"] = out["category"].map(lambda v: WIRKUNGSEBENE.get(v, np.nan) if pd.notna(v) else np.nan)
     return out
 
 
@@ -108,7 +108,7 @@ def inventory_overview(measures: pd.DataFrame, *, dimensions: Sequence[str] = DI
         if dim not in data.columns:
             continue
         t = inventory(data, dim, by=by, multi_sep=multi_sep.get(dim), file=file)
-        t["category"] = pd.Series([np.nan if v is None else str(v) for v in t["category"]], index=t.index, dtype=object)
+        t["category"] = pd.Series([np.nan if pd.isna(v) else str(v) for v in t["category"]], index=t.index, dtype=object)
         frames.append(t.drop(columns=[c for c in ("ebene",) if c in t.columns]))
     return pd.concat(frames, ignore_index=True)
 

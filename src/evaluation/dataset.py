@@ -139,14 +139,15 @@ def load_dataset(folder: str | Path, *, required: tuple[str, ...] = REQUIRED, re
         iv = tables["indicator_values"]
         areas = tables["areas"]
         known_areas = set(zip(areas["municipality_id"].astype(str), areas["area_id"].astype(str)))
-        sub = iv[iv["area_id"] != iv["municipality_id"]]
+        has_keys = {"area_id", "municipality_id"} <= set(iv.columns)
+        sub = iv[iv["area_id"] != iv["municipality_id"]] if has_keys else iv.iloc[0:0]
         for idx, row in sub.iterrows():
             if (row["municipality_id"], row["area_id"]) not in known_areas:
                 problems.append(Problem(
                     f"unknown Sozialraum '{row['area_id']}' of municipality '{row['municipality_id']}'",
                     str(files["indicator_values"]), lines("indicator_values").get(idx), "area_id",
                     "an area_id listed in areas.csv, or the municipality_id for whole-town values"))
-    if "codings" in files and "codebook" in files:
+    if "codings" in files and "codebook" in files and "code_id" in tables["codebook"].columns:
         problems += check_references(tables["codings"], "code_id", tables["codebook"]["code_id"], what="code",
                                      file=files["codings"], index_to_line=lines("codings"))
     if municipality_ids and municipalities:

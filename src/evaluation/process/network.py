@@ -28,8 +28,9 @@ Example
 ...                   "actor_to": ["verein", "amt"], "sector_from": "verwaltung",
 ...                   "sector_to": ["zivilgesellschaft", "verwaltung"], "tie": "kooperation"})
 >>> s = network_summary(e)
->>> s.loc[0, ["actors", "ties", "density", "coordination_degree", "admin_civil_ties"]].tolist()
-[[3, 2, 0.6666666666666666, 2, 1]]
+>>> r = s.iloc[0]
+>>> int(r.actors), int(r.ties), round(r.density, 3), int(r.coordination_degree), int(r.admin_civil_ties)
+(3, 2, 0.667, 2, 1)
 """
 
 from __future__ import annotations

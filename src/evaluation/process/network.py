@@ -29,7 +29,7 @@ Example
 ...                   "sector_to": ["zivilgesellschaft", "verwaltung"], "tie": "kooperation"})
 >>> s = network_summary(e)
 >>> r = s.iloc[0]
->>> int(r.actors), int(r.ties), round(r.density, 3), int(r.coordination_degree), int(r.admin_civil_ties)
+>>> int(r.actors), int(r.ties), round(float(r.density), 3), int(r.coordination_degree), int(r.admin_civil_ties)
 (3, 2, 0.667, 2, 1)
 """
 

@@ -369,6 +369,13 @@ def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] |
         try:
             v, f = parse_cells(wide[j], decimal=decimal)
         except UndefinedSymbols as exc:
+            filled = int((wide[j].str.strip() != "").sum())
+            if len(exc.cells) == filled:
+                raise InputError(
+                    "the column headers do not line up with the data: this column holds text in every line, "
+                    "not values (a row dimension the header lines do not leave empty?)", file=src.label,
+                    row=int(lines[0]), column=variables[k] or f"column {j + 1}",
+                    expected="numbers or symbols below each column header", found=exc.cells[0].text) from None
             for bad in exc.cells[:50]:
                 problems.append(Problem("a cell holds a symbol that the Zeichenerklärung does not define",
                                         src.label, int(lines[bad.position]), variables[k] or f"column {j + 1}",

@@ -72,12 +72,15 @@ def _check_complete(src: Source, df: pd.DataFrame, last_col: str) -> None:
     if len(df) == 0:
         raise InputError("the flat file has a header but no data lines", file=src.label, row=2,
                          expected="one line per value")
+    # GENESIS ends every line, the last one too, with a line break: a file that stops without one
+    # was cut off (its last cell may be a shortened number that would otherwise read as valid)
     tail = bytes(src.buffer[max(0, len(src.buffer) - 1):])
     n_fields = len(df.columns)
     last_line = src.text(max(0, len(src.buffer) - 2000), len(src.buffer)).rstrip("\r\n").split("\n")[-1]
-    if tail not in (b"\n",) and last_line.count(";") != n_fields - 1:
-        raise InputError("truncated flat file: the last line is cut off", file=src.label, row=len(df) + 1,
-                         expected=f"{n_fields} fields", found=f"{last_line.count(';') + 1} fields: {last_line[:80]}")
+    if tail != b"\n" or last_line.count(";") != n_fields - 1:
+        raise InputError("truncated flat file: the last line is cut off (no line break at the end of the file)",
+                         file=src.label, row=len(df) + 1, expected=f"{n_fields} fields and a line break",
+                         found=last_line[-80:])
 
 
 def _stem(labels: list[str]) -> str:

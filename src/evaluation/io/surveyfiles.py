@@ -170,7 +170,8 @@ def read_survey(
     encoding : override the file's declared encoding (SPSS/Stata) or the CSV encoding; by default
         SPSS/Stata use the encoding recorded in the file and CSV tries UTF-8, then Windows-1252.
     user_missing : set the codes the file declares as missing (SPSS missing values, Stata ``.a``-``.z``)
-        to NaN and record them in ``labels.missing_codes``. ``False`` keeps them as values.
+        to NaN and record them in ``labels.missing_codes``. ``False`` keeps SPSS missing codes as
+        values (e.g. to tabulate "weiß nicht"); Stata's ``.a``-``.z`` are NaN either way.
     missing_codes : extra codes to treat as missing, either for all columns (a list such as
         ``[-9, 99]``) or per column (``{"q1": [8, 9]}``). Needed for CSV, which cannot declare them.
     value_labels : labels for a CSV (which has none) or to add to/override the file's labels.
@@ -212,7 +213,9 @@ def read_survey(
 
         reader = {"spss": pyreadstat.read_sav, "spss_por": pyreadstat.read_por, "stata": pyreadstat.read_dta}[kind]
         kwargs: dict[str, Any] = {"usecols": cols}
-        if kind != "spss_por":
+        if kind == "spss":  # read the codes themselves; whether they become NaN is decided below
+            kwargs["user_missing"] = True
+        elif kind == "stata":  # .a-.z carry no numeric code: NaN either way, recorded when user_missing
             kwargs["user_missing"] = user_missing
         if encoding:
             kwargs["encoding"] = encoding

@@ -301,6 +301,8 @@ def _read_codes(codebook_el, file: str) -> pd.DataFrame:
 
     walk(codes_el, np.nan, "", 0)
     df = pd.DataFrame(rows, columns=CODE_COLUMNS)
+    df["lebensbereich"] = df["lebensbereich"].astype(object)
+    df["wirkungsstufe"] = df["wirkungsstufe"].astype("Int64")
     dup = df["code_id"].duplicated()
     if dup.any():
         raise InputError("code guid used twice in the code book", file=file, column="guid",
@@ -340,6 +342,8 @@ def _apply_mapping_sets(codes: pd.DataFrame, sets: pd.DataFrame) -> pd.DataFrame
         if column == "wirkungsstufe":
             mapped = pd.to_numeric(mapped, errors="coerce")
         codes[column] = codes[column].where(mapped.isna(), mapped)
+    codes["lebensbereich"] = codes["lebensbereich"].astype(object)
+    codes["wirkungsstufe"] = pd.to_numeric(codes["wirkungsstufe"], errors="coerce").astype("Int64")
     return codes
 
 

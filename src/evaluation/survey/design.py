@@ -144,7 +144,7 @@ class SurveyDesign:
             rows = np.flatnonzero(bad)
             raise InputError(f"{len(rows)} weight(s) missing, zero or negative", file=file,
                              problems=[Problem("weight is missing, zero or negative", file, data.index[i], weight,
-                                               "a weight > 0", data[weight].iloc[i]) for i in rows[:50]])
+                                               "a weight > 0", float(w[i])) for i in rows[:50]])
         self.w = w
         n = len(data)
         if n == 0:

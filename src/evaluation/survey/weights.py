@@ -121,7 +121,7 @@ def _check_weights(w: pd.Series | np.ndarray, name: str = "weight", file: str | 
         index = w.index if isinstance(w, pd.Series) else np.arange(len(arr))
         rows = np.flatnonzero(bad)
         problems = [Problem("weight is missing, zero or negative", file, index[i], name,
-                            "a weight > 0", arr[i]) for i in rows[:50]]
+                            "a weight > 0", float(arr[i])) for i in rows[:50]]
         raise InputError(f"{len(rows)} weight(s) <= 0 or missing in '{name}'", file=file, problems=problems)
     return arr
 
@@ -229,7 +229,7 @@ def _codes_for_margin(sample: pd.DataFrame, variable: str, targets: Mapping[str,
                              file=file, row=first[0], column=c, expected="a category of the margin")
     key = parts[0] if len(parts) == 1 else parts[0].str.cat(parts[1:], sep=JOINT_SEP)
     cats = list(targets)
-    codes = pd.Categorical(key, categories=cats).codes.astype(np.int64)
+    codes = pd.Index(cats).get_indexer(key.to_numpy()).astype(np.int64)
     if (codes < 0).any():
         unknown = sorted(key[codes < 0].unique().tolist())
         first = key.index[codes < 0][0]

@@ -176,6 +176,9 @@ def proportion_ci(successes, trials, method: str = "wilson", alpha: float = 0.05
         low, high = proportion_confint(x[both], n[both], alpha=alpha, method=PROPORTION_METHODS[method])
         lo[both] = np.clip(low, 0.0, 1.0)
         hi[both] = np.clip(high, 0.0, 1.0)
+        if method == "jeffreys":  # Brown, Cai & DasGupta (2001): the limit at 0 or n events is 0 or 1
+            lo[both & (x == 0)] = 0.0
+            hi[both & (x == n)] = 1.0
     return lo, hi
 
 

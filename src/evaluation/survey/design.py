@@ -59,7 +59,8 @@ class DesignEstimate:
 
     ``estimate`` with standard error ``se``, interval ``ci_low``-``ci_high`` at ``level``, ``n``
     respondents with a valid value in the domain, ``df`` design degrees of freedom, ``deff`` the
-    design effect (design variance / variance of a simple random sample of the same size, Kish 1965),
+    design effect (design variance / variance of a simple random sample of the same size drawn with
+    replacement, Kish 1965; with an fpc it therefore includes the factor 1 - f),
     ``p_value`` (two-sided t test of estimate = 0; for differences only), and ``method``.
     """
 

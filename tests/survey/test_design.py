@@ -1,0 +1,196 @@
+"""Design-based estimates: checked against samplics' TaylorEstimator (NHANES II, 31 strata x 2 PSUs)
+and against the textbook formulas for simple random and stratified random sampling (Lohr 2019,
+eq. 2.12 and 3.3)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from evaluation.errors import EstimationError, InputError
+from evaluation.survey.design import SurveyDesign, wave_difference
+
+
+@pytest.fixture(scope="module")
+def samplics():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return pytest.importorskip("samplics")
+
+
+@pytest.fixture(scope="module")
+def nhanes(samplics):
+    return samplics.load_nhanes2()["data"]
+
+
+def _reference(samplics, param, d, y, **kw):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        est = samplics.TaylorEstimator(param)
+        est.estimate(y=d[y], samp_weight=d["finalwgt"], stratum=d["stratid"], psu=d["psuid"], remove_nan=True, **kw)
+    return est
+
+
+def test_mean_and_domain_means_match_samplics(samplics, nhanes):
+    design = SurveyDesign(nhanes, weight="finalwgt", strata="stratid", psu="psuid")
+    for y in ("zinc", "highbp"):
+        ours = design.mean(y)
+        ref = _reference(samplics, samplics.PopParam.mean, nhanes, y)
+        assert ours.estimate == pytest.approx(ref.point_est, rel=1e-12)
+        assert ours.se == pytest.approx(ref.stderror, rel=1e-10)
+        assert ours.ci_low == pytest.approx(ref.lower_ci, rel=1e-10)
+        assert ours.df == 31
+    ref = _reference(samplics, samplics.PopParam.mean, nhanes, "zinc", domain=nhanes["race"])
+    table = design.table("zinc", "race")
+    for dom in ("1", "2", "3"):
+        row = table[table["domain"] == dom].iloc[0]
+        key = int(dom)
+        assert row["estimate"] == pytest.approx(ref.point_est[key], rel=1e-12)
+        assert row["se"] == pytest.approx(ref.stderror[key], rel=1e-9)
+        assert row["ci_high"] == pytest.approx(ref.upper_ci[key], rel=1e-9)
+    # the single-domain call agrees with the table
+    assert design.mean("zinc", domain=("race", 2)).se == pytest.approx(ref.stderror[2], rel=1e-9)
+
+
+def test_proportion_logit_interval_and_total_match_samplics(samplics, nhanes):
+    design = SurveyDesign(nhanes, weight="finalwgt", strata="stratid", psu="psuid")
+    ours = design.proportion("highbp")
+    ref = _reference(samplics, samplics.PopParam.prop, nhanes, "highbp")
+    assert ours.estimate == pytest.approx(ref.point_est[1], rel=1e-12)
+    assert ours.se == pytest.approx(ref.stderror[1], rel=1e-10)
+    assert ours.ci == pytest.approx((ref.lower_ci[1], ref.upper_ci[1]), rel=1e-8)
+    tot = design.total("highbp")
+    ref = _reference(samplics, samplics.PopParam.total, nhanes, "highbp")
+    assert tot.estimate == pytest.approx(ref.point_est, rel=1e-12)
+    assert tot.se == pytest.approx(ref.stderror, rel=1e-9)
+
+
+def test_simple_random_sample_with_fpc_is_the_textbook_formula():
+    """Lohr (2019) eq. 2.12: SE(ybar) = sqrt((1 - n/N) s^2 / n) for an SRS of n from N."""
+    y = np.array([3.0, 5, 4, 6, 2, 7, 5, 4, 3, 6])
+    N = 40
+    df = pd.DataFrame({"y": y, "w": N / len(y), "fpc": N, "stratum": "1", "psu": [str(i) for i in range(10)]})
+    est = SurveyDesign(df, weight="w", strata=None, psu=None, fpc="fpc").mean("y")
+    assert est.estimate == pytest.approx(y.mean())
+    assert est.se == pytest.approx(np.sqrt((1 - 10 / 40) * y.var(ddof=1) / 10))
+    assert est.df == 9
+    assert est.deff == pytest.approx(1 - 10 / 40)  # deff is against SRS *with* replacement
+
+
+def test_stratified_random_sample_is_the_textbook_formula():
+    """Lohr (2019) eq. 3.3: V(ybar_str) = sum (N_h/N)^2 (1 - n_h/N_h) s_h^2 / n_h."""
+    rng = np.random.default_rng(11)
+    sizes = {"a": (8, 100), "b": (12, 300), "c": (5, 40)}
+    frames = []
+    for h, (n_h, N_h) in sizes.items():
+        frames.append(pd.DataFrame({"stratum": h, "psu": [f"{h}{i}" for i in range(n_h)],
+                                    "y": rng.normal(10 + len(h), 2, n_h), "w": N_h / n_h, "N": N_h}))
+    df = pd.concat(frames, ignore_index=True)
+    est = SurveyDesign(df, weight="w", fpc="N").mean("y")
+    N = sum(N_h for _, N_h in sizes.values())
+    expect_mean = sum(N_h / N * df.loc[df.stratum == h, "y"].mean() for h, (_, N_h) in sizes.items())
+    expect_var = sum((N_h / N) ** 2 * (1 - n_h / N_h) * df.loc[df.stratum == h, "y"].var(ddof=1) / n_h
+                     for h, (n_h, N_h) in sizes.items())
+    assert est.estimate == pytest.approx(expect_mean)
+    assert est.se == pytest.approx(np.sqrt(expect_var))
+    assert est.df == len(df) - 3
+    # sampling fractions instead of population sizes give the same answer
+    df["f"] = df["w"] ** -1
+    assert SurveyDesign(df, weight="w", fpc="f").mean("y").se == pytest.approx(est.se)
+
+
+@pytest.fixture
+def two_waves():
+    rng = np.random.default_rng(5)
+    rows = []
+    for wave in (2019, 2022):
+        for h in ("nord", "sued"):
+            for c in range(6):
+                effect = rng.normal(0, 0.3)
+                for i in range(8):
+                    rows.append({"wave": wave, "stratum": h, "psu": f"{h}-{c}", "design_weight": rng.uniform(5, 15),
+                                 "has_disability": bool(rng.random() < 0.2),
+                                 "y": float(rng.normal(3 + 0.4 * (wave == 2022) + effect, 1))})
+    return pd.DataFrame(rows)
+
+
+def test_wave_difference_of_independent_samples_adds_variances(two_waves):
+    d = wave_difference(two_waves, "y", from_wave=2019, to_wave=2022)
+    e0 = SurveyDesign(two_waves[two_waves.wave == 2019]).mean("y")
+    e1 = SurveyDesign(two_waves[two_waves.wave == 2022]).mean("y")
+    assert d.estimate == pytest.approx(e1.estimate - e0.estimate)
+    assert d.se == pytest.approx(np.sqrt(e0.se**2 + e1.se**2))
+    assert d.df == 24 - 4 and d.ci_low < d.estimate < d.ci_high and 0 <= d.p_value <= 1
+
+
+def test_wave_difference_with_shared_psus_uses_the_covariance(two_waves):
+    """The same respondents answering identically in both waves: no change and no variance of the change."""
+    first = two_waves[two_waves.wave == 2019]
+    panel = pd.concat([first, first.assign(wave=2022)], ignore_index=True)
+    shared = wave_difference(panel, "y", from_wave=2019, to_wave=2022, independent=False)
+    assert shared.estimate == pytest.approx(0.0, abs=1e-12) and shared.se == pytest.approx(0.0, abs=1e-12)
+    indep = wave_difference(panel, "y", from_wave=2019, to_wave=2022, independent=True)
+    assert indep.se > 0.05
+
+
+def test_domain_difference_people_with_and_without_disabilities(two_waves):
+    first = two_waves[two_waves.wave == 2019]
+    design = SurveyDesign(first)
+    diff = design.difference("y", "has_disability", False, True)
+    m1 = design.mean("y", domain=("has_disability", True)).estimate
+    m0 = design.mean("y", domain=("has_disability", False)).estimate
+    assert diff.estimate == pytest.approx(m1 - m0)
+    # linearity: the difference's SE from the joint PSU totals, computed here by hand
+    w, y, dis = first["design_weight"].to_numpy(), first["y"].to_numpy(), first["has_disability"].to_numpy()
+    z = np.where(dis, w * (y - m1) / w[dis].sum(), -w * (y - m0) / w[~dis].sum())
+    t = pd.Series(z).groupby([first["stratum"].to_numpy(), first["psu"].to_numpy()]).sum()
+    var = sum(len(g) / (len(g) - 1) * ((g - g.mean()) ** 2).sum() for _, g in t.groupby(level=0))
+    assert diff.se == pytest.approx(np.sqrt(var))
+
+
+def test_missing_item_values_and_domain_estimation_without_subsetting(two_waves):
+    d = two_waves[two_waves.wave == 2019].copy()
+    d.loc[d.index[:10], "y"] = np.nan
+    design = SurveyDesign(d)
+    est = design.mean("y")
+    valid = d.dropna(subset=["y"])
+    assert est.estimate == pytest.approx(np.average(valid["y"], weights=valid["design_weight"]))
+    assert est.n == len(valid)
+
+
+def test_table_many_items_and_category_shares(two_waves):
+    d = two_waves[two_waves.wave == 2019].copy()
+    d["q"] = np.resize([1, 2, 3, 2], len(d))
+    d["flag"] = (d["y"] > 3).astype(float)
+    design = SurveyDesign(d)
+    t = design.table(["y", "q"], by="stratum")
+    assert len(t) == 4 and set(t["domain"]) == {"nord", "sued"}
+    p = design.table("flag", kind="proportion")
+    assert 0 <= p["ci_low"].iloc[0] < p["estimate"].iloc[0] < p["ci_high"].iloc[0] <= 1
+    shares = design.category_shares("q", by="stratum", labels={1: "nie", 2: "selten", 3: "oft"})
+    assert shares.groupby("domain")["estimate"].sum().round(12).tolist() == [1.0, 1.0]
+    assert set(shares["label"]) == {"nie", "selten", "oft"}
+    with pytest.raises(InputError, match="0/1 item"):
+        design.table("q", kind="proportion")
+
+
+def test_bad_design_input():
+    d = pd.DataFrame({"stratum": ["a", "a", "b"], "psu": ["1", "2", "3"], "design_weight": [1.0, 0.0, 2.0],
+                      "y": [1.0, 2.0, 3.0]})
+    with pytest.raises(InputError, match="weight is missing, zero or negative") as err:
+        SurveyDesign(d)
+    assert "row 1" in str(err.value)
+    d["design_weight"] = 1.0
+    with pytest.raises(EstimationError, match="single PSU"):
+        SurveyDesign(d)
+    certain = SurveyDesign(d, lonely_psu="certainty").mean("y")
+    adjusted = SurveyDesign(d, lonely_psu="adjust").mean("y")
+    assert adjusted.se > certain.se > 0
+    with pytest.raises(InputError, match="not in the data"):
+        SurveyDesign(d, weight="gewicht")
+    d["text"] = ["x", "y", "z"]
+    with pytest.raises(InputError, match="not numeric"):
+        SurveyDesign(d, lonely_psu="certainty").mean("text")

@@ -1,0 +1,7 @@
+"""The report's chapters, in the order of ARCHITECTURE.md. Each takes a
+:class:`~evaluation.reporting.context.ReportContext` and returns a :class:`~evaluation.reporting.blocks.Section`."""
+
+from .kontext import kontext
+from .wirkungstreppe import wirkungstreppe
+
+__all__ = ["kontext", "wirkungstreppe"]

@@ -5,8 +5,14 @@ Two methods (Stuart 2010, "Matching methods for causal inference", sections 3-4)
 ``"nearest_neighbour"``
     the ``k`` candidates nearest to the model municipality in the space of standardised pre-period
     characteristics (skewed sizes on the log scale, then z-scores over model municipalities and
-    candidates together). ``distance="mahalanobis"`` (default; Rubin 1980, accounts for correlated
-    characteristics such as population and density) or ``"euclidean"`` on the z-scores. Include the
+    candidates together). ``distance="euclidean"`` (default) on the z-scores, or ``"mahalanobis"``
+    (Rubin 1980), which also divides out the correlation of the characteristics. Mahalanobis is not
+    the default on purpose: municipal characteristics are strongly correlated *because* of the
+    municipality type (large, dense, rich, more unemployment go together), and Mahalanobis shrinks
+    exactly that common direction to one standard deviation, so small idiosyncratic differences
+    decide the match and municipalities of another type are chosen (the simulation in
+    ``tests/comparison`` shows it: Euclidean picks 10 of 10 of the model's own type, Mahalanobis
+    about half). Include the
     pre-period outcome level and trend (:func:`~evaluation.comparison.characteristics.outcome_trends`)
     among the characteristics to match on the outcome's history as well.
 ``"propensity_score"``
@@ -167,7 +173,8 @@ class MatchResult:
         distance = (text("comparison", f"matching.distances.{self.distance_metric}")
                     if self.method == "nearest_neighbour" else "")
         method = text("comparison", f"matching.methods.{self.method}", distance=distance)
-        caliper = text("comparison", "matching.no_caliper") if self.caliper is None else f"{self.caliper:g}"
+        caliper = text("comparison", "matching.no_caliper") if self.caliper is None \
+            else f"{self.caliper:g}".replace(".", ",")
         return text("comparison", "matching.method_sentence", model=model_name or model_id,
                     n=len(self.chosen(model_id)), method=method, k=self.k, caliper=caliper,
                     variables=", ".join(variable_label(v) for v in self.variables))
@@ -199,7 +206,7 @@ class ComparisonMatcher:
     k: comparison municipalities wanted per model municipality.
     caliper: largest distance allowed, on the scale described above; ``"default"`` is 0.5 for nearest
         neighbours and 0.2 for the propensity score; ``None`` for no caliper.
-    distance: ``"mahalanobis"`` or ``"euclidean"`` (nearest neighbour only).
+    distance: ``"euclidean"`` (default) or ``"mahalanobis"`` (nearest neighbour only; see above).
     variables: characteristics to match on (default: all numeric columns of the table).
     log: characteristics compared on the log scale (default: sizes such as population, density).
     replace: match with replacement (default) or greedily without.
@@ -215,7 +222,7 @@ class ComparisonMatcher:
         *,
         k: int = 10,
         caliper: float | None | Literal["default"] = "default",
-        distance: Literal["mahalanobis", "euclidean"] = "mahalanobis",
+        distance: Literal["euclidean", "mahalanobis"] = "euclidean",
         variables: Sequence[str] | None = None,
         log: Sequence[str] = DEFAULT_LOG,
         replace: bool = True,

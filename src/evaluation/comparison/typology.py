@@ -10,10 +10,12 @@ municipalities "of its kind". The steps, each recorded in the result:
 2. clustering by Ward's minimum-variance method (Ward 1963; hierarchical, the classic choice for
    regional typologies) or by k-means (MacQueen 1967; k-means++ start, several restarts, for very
    many municipalities: Ward needs memory quadratic in their number);
-3. the number of types ``k`` is chosen within ``k_range`` by the stated criterion: the mean
-   silhouette width (Rousseeuw 1987; computed on a seeded random sample of at most
-   ``silhouette_sample`` municipalities for large n) or the Calinski-Harabasz index (Caliński &
-   Harabasz 1974); the Davies-Bouldin index is shown beside them. Ties go to the smaller k;
+3. the number of types ``k`` is chosen within ``k_range`` by the stated criterion: by default the
+   Calinski-Harabasz index (Caliński & Harabasz 1974; the best of 30 stopping rules in Milligan &
+   Cooper 1985), or the mean silhouette width (Rousseeuw 1987; computed on a seeded random sample of
+   at most ``silhouette_sample`` municipalities for large n), which tends to prefer k = 2 when the
+   types lie along one gradient (large and dense ... small and sparse). All three indices (with
+   Davies-Bouldin) are shown in ``k_selection``. Ties go to the smaller k;
 4. the types are numbered by their mean of the first characteristic, highest first (with population
    first: type 1 holds the largest municipalities), so the numbering does not depend on the
    clustering's arbitrary labels;
@@ -171,7 +173,7 @@ class Typology:
     k_range: ``(smallest, largest)`` k tried (both included).
     method: ``"ward"`` (Ward 1963) or ``"kmeans"``; Ward needs O(n²) memory (about 0.5 GB for 10,800
         municipalities), k-means O(n).
-    criterion: ``"silhouette"`` (Rousseeuw 1987) or ``"calinski_harabasz"`` (Caliński & Harabasz 1974).
+    criterion: ``"calinski_harabasz"`` (default; Caliński & Harabasz 1974) or ``"silhouette"`` (Rousseeuw 1987).
     variables: characteristics to use (default: all numeric columns of the table given to ``fit``).
     log: characteristics compared on the log scale (default: sizes such as population and density).
     seed: random seed for k-means restarts and the silhouette sample (reproducible types).
@@ -190,7 +192,7 @@ class Typology:
         *,
         k_range: tuple[int, int] = (2, 8),
         method: Method = "ward",
-        criterion: Criterion = "silhouette",
+        criterion: Criterion = "calinski_harabasz",
         variables: Sequence[str] | None = None,
         log: Sequence[str] = DEFAULT_LOG,
         seed: int = 0,
@@ -250,7 +252,7 @@ class Typology:
         if len(incomplete):
             if self.missing == "raise":
                 mid = incomplete[0]
-                col = raw.columns[raw.loc[mid].isna()][0]
+                col = raw.columns[raw.loc[mid].isna().to_numpy()][0]
                 raise InputError(f"municipality '{mid}' has no value for '{col}' ({len(incomplete)} municipalities "
                                  "incomplete); impute, drop the characteristic, or use missing='drop'",
                                  row=mid, column=col, expected="a number for every characteristic")

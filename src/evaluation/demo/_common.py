@@ -1,0 +1,117 @@
+"""Shared helpers of the Musterdaten generator: the synthetic notice, random streams, writers.
+
+Random streams: every component draws from its own generator
+``np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(k,)))`` with a fixed key ``k`` per
+component (see :data:`STREAMS`), so one component's draws never shift another's and the same seed
+gives identical bytes.
+"""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+YEARS = np.arange(2012, 2026)  # the indicator panel's years, 2012-2025
+SURVEY_WAVES = (2018, 2021, 2024)
+NETWORK_WAVES = (2018, 2021, 2024)
+
+STREAMS = {
+    "municipalities": 1,
+    "structure": 2,
+    "areas": 3,
+    "panel_params": 4,
+    "panel_comparison": 5,
+    "panel_model": 6,
+    "effects": 7,
+    "survey_population": 8,
+    "survey_sample": 9,
+    "survey_items": 10,
+    "measures": 11,
+    "events": 12,
+    "network": 13,
+    "index": 14,
+    "participants": 15,
+    "qualitative": 16,
+    "coders": 17,
+}
+
+
+@lru_cache(maxsize=1)
+def register():
+    """The built-in indicator register, parsed once per process."""
+    from ..register import load_register
+
+    return load_register()
+
+
+def rng_for(seed: int, component: str) -> np.random.Generator:
+    """The independent random generator of one component (fixed spawn key per component)."""
+    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(STREAMS[component],)))
+
+
+def notice(seed: int) -> str:
+    """The one-line synthetic notice every file carries (without the leading '# ')."""
+    return (f"Musterdaten: synthetisch erzeugt (evaluation demo-data, seed={int(seed)}); "
+            "keine echten Personen oder Kommunen.")
+
+
+def write_csv(df: pd.DataFrame, path: Path, seed: int, float_format: str = "%.6f") -> Path:
+    """Write ``df`` with the comment line first, fixed float format, LF line ends, UTF-8."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = df.to_csv(index=False, float_format=float_format, lineterminator="\n")
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write("# " + notice(seed) + "\n")
+        fh.write(body)
+    return path
+
+
+def write_json(obj: dict, path: Path, seed: int) -> Path:
+    """Write ``obj`` as sorted, indented JSON with the ``_hinweis`` key."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    data = {"_hinweis": notice(seed), **obj}
+    with open(path, "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(json.dumps(_jsonable(data), sort_keys=True, indent=2, ensure_ascii=False))
+        fh.write("\n")
+    return path
+
+
+def _jsonable(obj):
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating, float)):
+        v = float(obj)
+        if not np.isfinite(v):
+            return None
+        return round(v, 6)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    return obj
+
+
+def largest_remainder(total: int, shares: np.ndarray, minimum: int = 0) -> np.ndarray:
+    """Split the integer ``total`` by ``shares`` into integers that sum to ``total`` exactly."""
+    shares = np.asarray(shares, dtype=float)
+    shares = shares / shares.sum()
+    base = np.full(len(shares), minimum, dtype=np.int64)
+    rest = int(total) - int(base.sum())
+    if rest < 0:
+        raise ValueError("total smaller than the minimum per part")
+    raw = shares * rest
+    out = np.floor(raw).astype(np.int64)
+    short = rest - int(out.sum())
+    order = np.argsort(-(raw - out), kind="stable")
+    out[order[:short]] += 1
+    return base + out
+
+
+def to_int(series: pd.Series) -> pd.Series:
+    """Nullable integers (written without decimals, missing stays empty)."""
+    return pd.array(np.round(series.astype(float)), dtype="Int64") if len(series) else series.astype("Int64")

@@ -1,0 +1,309 @@
+"""``generate``: write the complete Musterdaten folder (synthetic demo data) and its ground truth.
+
+The folder is written into a temporary sibling directory and renamed at the end, so a failure
+leaves no half-written output. One seed gives identical bytes in every file.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..contracts import validate
+from ..errors import InputError
+from ._common import YEARS, notice, rng_for, write_csv, write_json
+from .municipalities import TYPE_LABELS, make_areas, make_municipalities, make_structure
+from .panel import EFFECTS, SPECS, TYPES, effect_parameters, make_panel
+from .process import (make_events, make_index, make_measures, make_network, make_participants,
+                      process_indicators)
+from .qualitative import make_qualitative
+from .survey import make_survey
+
+SCALES = ("default", "national")
+IV_COLUMNS = ["municipality_id", "area_id", "year", "indicator_id", "numerator", "denominator", "value",
+              "source", "flag"]
+
+
+def generate(out_dir: str | Path = "data/demo", seed: int = 20251, scale: str = "default", *,
+             effects: bool = True, validate_tables: bool = True) -> dict[str, Path]:
+    """Generate the Musterdaten into ``out_dir`` and return {file name: path} of every file written.
+
+    ``scale="national"`` writes only municipalities.csv, structure.csv and indicator_values.csv
+    (municipality level) for about 10,800 municipalities (benchmarks). ``effects=False`` switches the
+    programme effects off (same random draws otherwise: for tests of the effect placement).
+
+    >>> import tempfile
+    >>> paths = generate(tempfile.mkdtemp() + "/demo", seed=1)  # doctest: +SKIP
+    """
+    if scale not in SCALES:
+        raise InputError(f"unknown scale '{scale}'", expected=f"one of {SCALES}", found=scale)
+    try:
+        seed = int(seed)
+    except (TypeError, ValueError):
+        raise InputError("the seed must be an integer", found=seed) from None
+    out = Path(out_dir)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.tmp-", dir=out.parent))
+    tmp.chmod(0o755)
+    try:
+        names = _write_all(tmp, seed, scale, effects, validate_tables)
+        if out.exists():
+            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            out.rename(old)
+            tmp.rename(out)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            tmp.rename(out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return {name: out / name for name in names}
+
+
+def _iv_frame(df: pd.DataFrame) -> pd.DataFrame:
+    df = df[IV_COLUMNS].sort_values(["municipality_id", "area_id", "indicator_id", "year"], kind="mergesort")
+    df = df.reset_index(drop=True)
+    for c in ("numerator", "denominator"):
+        df[c] = pd.array(np.round(df[c].to_numpy(float)), dtype="Int64")
+    df["value"] = df["value"].astype(float).round(6)
+    return df
+
+
+def _ints(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
+    """Counts stored as floats -> nullable integers, so the CSV shows 46 instead of 46.000000."""
+    df = df.copy()
+    for c in cols:
+        df[c] = pd.array(np.round(df[c].to_numpy(float)), dtype="Int64")
+    return df
+
+
+def _check(df, contract, name, do):
+    if do:
+        validate(df, contract, file=name)
+
+
+def _write_all(d: Path, seed: int, scale: str, effects: bool, do_validate: bool) -> list[str]:
+    written: list[str] = []
+
+    def csv(df, name, contract=None, float_format="%.6f"):
+        if contract:
+            _check(df, contract, name, do_validate)
+        write_csv(df, d / name, seed, float_format=float_format)
+        written.append(name)
+
+    munis = make_municipalities(rng_for(seed, "municipalities"), scale)
+    structure = make_structure(munis, rng_for(seed, "structure"))
+    eff = effect_parameters(munis, rng_for(seed, "effects"))
+    national = scale == "national"
+    areas = None if national else make_areas(munis, rng_for(seed, "areas"))
+    panel, panel_truth = make_panel(munis, structure, areas, eff, rng_for(seed, "panel_params"),
+                                    rng_for(seed, "panel_comparison"), rng_for(seed, "panel_model"),
+                                    effects=effects, sozialraum=not national)
+    csv(munis, "municipalities.csv", "municipalities", float_format="%.2f")
+    csv(structure, "structure.csv", float_format="%.2f")
+    if national:
+        csv(_iv_frame(panel), "indicator_values.csv", "indicator_values")
+        _readme(d, seed, scale, written)
+        written.append("README.md")
+        return written
+
+    csv(areas, "areas.csv", "areas")
+    resp, margins, survey_iv, survey_truth = make_survey(
+        munis, structure, areas, eff, rng_for(seed, "survey_population"), rng_for(seed, "survey_sample"),
+        rng_for(seed, "survey_items"), effects=effects)
+    measures = make_measures(munis, areas, rng_for(seed, "measures"))
+    events = make_events(munis, measures, rng_for(seed, "events"))
+    edges, actors = make_network(munis, rng_for(seed, "network"))
+    index = make_index(munis, rng_for(seed, "index"))
+    participants = make_participants(measures, rng_for(seed, "participants"))
+    proc_iv = process_indicators(munis, measures, events, edges, participants)
+    iv = _iv_frame(pd.concat([panel, survey_iv, proc_iv], ignore_index=True))
+    csv(iv, "indicator_values.csv", "indicator_values")
+    csv(resp.sort_values(["municipality_id", "wave", "respondent_id"]).reset_index(drop=True),
+        "survey_responses.csv", "survey_responses")
+    csv(_ints(margins, "population"), "population_margins.csv", "population_margins")
+    csv(participants, "participant_responses.csv", "participant_responses")
+    csv(measures, "measures.csv", "measures")
+    csv(edges, "network_edges.csv", "network_edges")
+    csv(actors, "network_actors.csv")
+    csv(_ints(events, "participants", "participants_with_disabilities", "repeat_participants"), "events.csv", "events")
+    csv(index, "index_responses.csv", "index_responses")
+
+    cb, sources, docs, codings, agreement = make_qualitative(munis, areas, rng_for(seed, "qualitative"),
+                                                             rng_for(seed, "coders"))
+    csv(cb, "qualitative/codebook.csv", "codebook")
+    csv(sources, "qualitative/sources.csv")
+    csv(codings, "qualitative/codings.csv", "codings")
+    (d / "qualitative" / "texts").mkdir(parents=True, exist_ok=True)
+    for sid in sorted(docs):
+        name = f"qualitative/texts/{sid}.txt"
+        with open(d / name, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write("# " + notice(seed) + "\n" + docs[sid])
+        written.append(name)
+
+    truth = _ground_truth(seed, munis, structure, eff, panel_truth, survey_truth, agreement, iv, effects)
+    write_json(truth, d / "ground_truth.json", seed)
+    written.append("ground_truth.json")
+    _readme(d, seed, scale, written)
+    written.append("README.md")
+    return written
+
+
+def _pools(munis: pd.DataFrame, structure: pd.DataFrame) -> dict:
+    comp = munis[munis["group"] == "comparison"]
+    s16 = structure[structure["year"] == 2016].set_index("municipality_id")
+    feats = pd.DataFrame({
+        "logpop": np.log(s16["population"]), "logdens": np.log(s16["density"]),
+        "s65": s16["share_65plus"], "unemp": s16["unemployment_rate"],
+    })
+    z = (feats - feats.mean()) / feats.std()
+    trend = {ind: dict(zip(TYPES, SPECS[ind].trend)) for ind in EFFECTS if ind in SPECS}
+    out = {}
+    for _, m in munis[munis["group"] == "model"].iterrows():
+        mid, t = m["municipality_id"], m["type"]
+        dist = ((z.loc[comp["municipality_id"]] - z.loc[mid]) ** 2).sum(axis=1)
+        matched = dist.sort_values(kind="mergesort").index[:10].tolist()
+        same = comp.loc[comp["type"] == t, "municipality_id"].tolist()
+
+        def bias(ids):
+            types = munis.set_index("municipality_id").loc[ids, "type"]
+            return {ind: float(tr[t] - np.mean([tr[x] for x in types])) for ind, tr in trend.items()}
+
+        b_all, b_match = bias(comp["municipality_id"].tolist()), bias(matched)
+        out[mid] = {
+            "type": t,
+            "all_applicants": {"ids": comp["municipality_id"].tolist(), "unbiased": False,
+                               "trend_bias_per_year": b_all},
+            "same_type": {"ids": same, "unbiased": True, "trend_bias_per_year": {k: 0.0 for k in trend}},
+            "matched": {"ids": matched, "method": "10 nearest neighbours on standardised log population, log "
+                                                  "density, share 65+ and unemployment rate in 2016",
+                        "unbiased": bool(all(abs(v) < 1e-12 for v in b_match.values())),
+                        "trend_bias_per_year": b_match},
+            "why": ("Outcome trends are type-specific (Großstadt, Mittelstadt, Kleinstadt, ländlich); the pool of "
+                    "all applicants mixes types whose trends differ from this municipality's type, so parallel "
+                    "trends fail and a DiD on it is biased by (trend of own type - mean trend of the pool) per "
+                    "year since the start. Within the same type (and in a matched pool made of the same type) "
+                    "trends are parallel: levels differ only by unit effects, which DiD removes."),
+        }
+    return out
+
+
+def _snr(iv: pd.DataFrame, ind: str, mid: str, att: dict) -> dict:
+    rows = iv[(iv["indicator_id"] == ind) & (iv["municipality_id"] == mid) & (iv["area_id"] == mid)]
+    rows = rows[rows["year"].isin([int(y) for y in att])]
+    if rows.empty:
+        return {}
+    v = rows["value"].to_numpy(float)
+    den = rows["denominator"].to_numpy(float)
+    if ind in SPECS and SPECS[ind].kind == "count":
+        sd = np.sqrt(np.maximum(v, 1.0))
+    else:
+        p = np.clip(v / 100, 0.001, 0.999)
+        deff = 1.5 if ind not in SPECS else 1.0
+        extra = SPECS[ind].noise if ind in SPECS else 0.0
+        sd = np.sqrt(deff * 1e4 * p * (1 - p) / den + extra ** 2)
+    mean_att = float(np.mean(list(att.values())))
+    return {"noise_sd": float(np.mean(sd)), "mean_att": mean_att, "snr": float(abs(mean_att) / np.mean(sd))}
+
+
+def _ground_truth(seed, munis, structure, eff, panel_truth, survey_truth, agreement, iv, effects) -> dict:
+    eff_list = []
+    if effects:
+        for _, r in eff.sort_values(["indicator_id", "municipality_id"]).iterrows():
+            ind, mid = r["indicator_id"], r["municipality_id"]
+            if ind in panel_truth["effects"]:
+                att = panel_truth["effects"][ind][mid]
+            else:
+                att = {int(w): survey_truth["att"][mid][w][ind] for w in survey_truth["att"][mid]
+                       if int(w) >= r["start"]}
+            eff_list.append(dict(indicator_id=ind, municipality_id=mid, start=int(r["start"]), scale=r["scale"],
+                                 level=float(r["level"]), slope=float(r["slope"]),
+                                 att_by_year={str(y): v for y, v in att.items()},
+                                 signal_to_noise=_snr(iv, ind, mid, att)))
+    induced = [dict(indicator_id=ind, municipality_id=mid, via="arbeitslose_sb_anteil",
+                    att_by_year={str(y): v for y, v in att.items()})
+               for ind, d in panel_truth["induced"].items() for mid, att in d.items()]
+    return {
+        "seed": seed,
+        "effects_switched_on": effects,
+        "effects": eff_list,
+        "induced_effects": induced,
+        "types": dict(zip(munis["municipality_id"], munis["type"])),
+        "type_labels": TYPE_LABELS,
+        "type_trends_per_year": {ind: dict(zip(TYPES, sp.trend)) for ind, sp in SPECS.items()},
+        "pools": _pools(munis, structure),
+        "coder_agreement": agreement,
+        "survey": {
+            "population_values": survey_truth["population_values"],
+            "counterfactual_values": survey_truth["counterfactual_values"],
+            "att": survey_truth["att"],
+            "positive_categories": {"einstellung_inklusion": "einstellung >= 4", "kenntnis_angebote": "kenntnis == 1",
+                                    "kontakt_mmb": "kontakt == 1 (has_disability == 0)",
+                                    "wahrgenommene_barrieren": "barrieren >= 3 (has_disability == 1)",
+                                    "einsamkeit": "einsamkeit == 1 (has_disability == 1)",
+                                    "teilhabe_freizeit": "freizeit == 1 (has_disability == 1)",
+                                    "sicherheitsgefuehl": "sicherheit == 1 (has_disability == 1)",
+                                    "wahlbeteiligung_mb": "wahl == 1 (has_disability == 1)",
+                                    "zufriedenheit_gesundheit": "mean of zufriedenheit_gesundheit (has_disability == 1)"},
+            "cronbach_alpha": survey_truth["cronbach_alpha"],
+            "cronbach_alpha_by_municipality": survey_truth["cronbach_alpha_by_municipality"],
+            "cronbach_alpha_note": ("alpha of att1..att5 with att3 recoded (6 - att3), on the whole synthetic adult "
+                                    "population of the five municipalities and three waves"),
+        },
+        "notes": [
+            "Effects act only in model municipalities and only from their programme_start on; "
+            "att_by_year is the true effect in the published unit (percentage points, per 1,000, or counts).",
+            "scale 'value': E = level + slope * (year - start) added in the published unit; scale 'log': the "
+            "expected count is multiplied by exp(level + slope * (year - start)); att_by_year is then "
+            "mu0 * (exp(E) - 1) in counts.",
+            "Panel att accounts for clipping to the indicator's range; Sozialraum indicators: denominator-weighted "
+            "over the areas. Survey att: finite-population mean of the change in the item probability "
+            "(teilhabe_freizeit among people with disabilities).",
+            "signal_to_noise: noise_sd = mean sd of the yearly published value around its expectation (binomial/"
+            "Poisson + extra noise; survey: design effect 1.5), snr = |mean att| / noise_sd: large for the big "
+            "cities, small for Schneverdingen and Nieder-Olm on purpose.",
+            "arbeitslose_sb (count) is the numerator of arbeitslose_sb_anteil: see induced_effects.",
+        ],
+    }
+
+
+def _readme(d: Path, seed: int, scale: str, written: list[str]) -> None:
+    files = "\n".join(f"- `{n}`" for n in written if not n.startswith("qualitative/texts/"))
+    n_txt = sum(1 for n in written if n.startswith("qualitative/texts/"))
+    text = f"""# Musterdaten (synthetische Demodaten)
+
+**{notice(seed)}**
+
+Erzeugt mit `evaluation demo-data --seed {seed}{' --scale national' if scale == 'national' else ''}`
+(`evaluation.demo.generate`). Gleicher Seed ergibt byte-identische Dateien. Die fünf Modellkommunen
+tragen echte Namen und AGS, alle Zahlen, Personen, Texte und die {'rund 10.800' if scale == 'national' else '124'}
+Vergleichskommunen sind erfunden.
+
+## Dateien
+{files}
+{f'- `qualitative/texts/*.txt` ({n_txt} Dokumente)' if n_txt else ''}
+
+Jede CSV-Datei beginnt mit EINER Kommentarzeile (`# Musterdaten: ...`), danach folgt die Kopfzeile.
+Lesen z. B. mit `pd.read_csv(pfad, skiprows=1, dtype={{"municipality_id": str, "ags": str, ...}})`.
+JSON-Dateien haben den Schlüssel `_hinweis`, Textdateien beginnen mit der Hinweiszeile.
+
+## Offsets der Codierungen (`qualitative/codings.csv`)
+`start` und `end` sind Python-`str`-Indizes (Unicode-Codepunkte, `end` exklusiv) in den **Inhalt** der
+Textdatei, d. h. in den Text NACH der ersten Zeile (Hinweiszeile samt ihrem Zeilenumbruch `\\n` entfernt):
+`inhalt = open(datei, encoding="utf-8").read().split("\\n", 1)[1]`; dann gilt
+`text == inhalt[start:end]` für jede Codierung. Zeilenenden sind `\\n` (LF).
+
+## Hinweise
+- Indikatorwerte: `area_id` = Kommune (gesamtstädtisch) oder Sozialraum; Befragungsindikatoren haben
+  `flag` = `gewichtet` (Zähler/Nenner = ungewichtete Fallzahlen, Wert = mit gerakten Gewichten).
+- `beratungen_eutb` gibt es erst ab 2018 (EUTB-Start); Prozessindikatoren ab Programmstart.
+- Die wahren Effekte, Vergleichsgruppen, Übereinstimmung der Codierenden und Populationswerte der
+  Befragung stehen in `ground_truth.json`.
+"""
+    with open(d / "README.md", "w", encoding="utf-8", newline="\n") as fh:
+        fh.write(text)

@@ -1,0 +1,41 @@
+"""Demo-data fixtures: the Musterdaten generated once per test session (lazily, per variant)."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from evaluation.demo import generate
+
+SEED = 20251
+
+
+@pytest.fixture(scope="session")
+def demo(tmp_path_factory):
+    """(folder, paths, seconds) of the default generation with seed 20251."""
+    out = tmp_path_factory.mktemp("demo_main") / "demo"
+    t0 = time.perf_counter()
+    paths = generate(out, seed=SEED)
+    return out, paths, time.perf_counter() - t0
+
+
+@pytest.fixture(scope="session")
+def demo_again(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_again") / "demo"
+    generate(out, seed=SEED, validate_tables=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_other_seed(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_other") / "demo"
+    generate(out, seed=SEED + 1, validate_tables=False)
+    return out
+
+
+@pytest.fixture(scope="session")
+def demo_no_effects(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo_noeff") / "demo"
+    generate(out, seed=SEED, effects=False, validate_tables=False)
+    return out

@@ -12,7 +12,18 @@ try:
 except ImportError:  # pragma: no cover
     _highspy = None
 
-__all__ = ["solve_lp"]
+__all__ = ["solve_lp", "colwise"]
+
+
+def colwise(a) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Column-wise (CSC) arrays ``start, index, value`` of a dense array or sparse matrix."""
+    if sparse.issparse(a):
+        c = sparse.csc_matrix(a)
+        return c.indptr, c.indices, c.data
+    a = np.asarray(a, float)
+    cols, rows = np.nonzero(a.T)
+    start = np.concatenate([[0], np.cumsum(np.bincount(cols, minlength=a.shape[1]))]).astype(np.int32)
+    return start, rows.astype(np.int32), a[rows, cols]
 
 
 def solve_lp(c: np.ndarray, a_eq: sparse.spmatrix | None, b_eq: np.ndarray | None, lower: np.ndarray,
@@ -27,19 +38,20 @@ def solve_lp(c: np.ndarray, a_eq: sparse.spmatrix | None, b_eq: np.ndarray | Non
     if _highspy is not None:
         h = _highspy.Highs()
         h.setOptionValue("output_flag", False)
+        h.setOptionValue("presolve", "off")
         lp = _highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n, m
         lp.col_cost_ = c
         lp.col_lower_ = np.asarray(lower, float)
         lp.col_upper_ = np.where(np.isinf(upper), _highspy.kHighsInf, np.asarray(upper, float))
         if m:
-            a = sparse.csc_matrix(a_eq)
+            start, index, value = colwise(a_eq)
             lp.row_lower_ = np.asarray(b_eq, float)
             lp.row_upper_ = np.asarray(b_eq, float)
             lp.a_matrix_.format_ = _highspy.MatrixFormat.kColwise
-            lp.a_matrix_.start_ = a.indptr
-            lp.a_matrix_.index_ = a.indices
-            lp.a_matrix_.value_ = a.data
+            lp.a_matrix_.start_ = start
+            lp.a_matrix_.index_ = index
+            lp.a_matrix_.value_ = value
         h.passModel(lp)
         h.run()
         st = h.getModelStatus()

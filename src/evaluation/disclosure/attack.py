@@ -21,8 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import sparse
 from scipy.optimize import linprog
-from scipy.sparse.csgraph import connected_components
 
+from ._lp import colwise
 from .structure import TableStructure
 
 __all__ = ["attack", "components", "cell_interval"]
@@ -31,17 +31,36 @@ _TOL = 1e-7
 
 
 def components(structure: TableStructure, suppressed: np.ndarray) -> list[np.ndarray]:
-    """Connected components of the suppressed cells (arrays of cell indices)."""
+    """Connected components of the suppressed cells (arrays of cell indices).
+
+    Two suppressed cells are connected if a relation contains both (union-find).
+    """
+    suppressed = np.asarray(suppressed, bool)
     idx = np.flatnonzero(suppressed)
     if len(idx) == 0:
         return []
-    rs = sparse.csr_matrix(structure.relations[:, idx])
-    rs = rs[np.flatnonzero(np.diff(rs.indptr) > 0)]
-    if rs.shape[0] == 0:
-        return [np.array([i]) for i in idx]
-    adj = abs(rs).T @ abs(rs)
-    n, lab = connected_components(sparse.csr_matrix(adj), directed=False)
-    return [idx[lab == c] for c in range(n)]
+    parent = {int(i): int(i) for i in idx}
+
+    def find(x: int) -> int:
+        root = x
+        while parent[root] != root:
+            root = parent[root]
+        while parent[x] != root:
+            parent[x], x = root, parent[x]
+        return root
+
+    for cells in structure.relation_cells:
+        sup = cells[suppressed[cells]]
+        if len(sup) > 1:
+            r0 = find(int(sup[0]))
+            for c in sup[1:]:
+                rc = find(int(c))
+                if rc != r0:
+                    parent[rc] = r0
+    groups: dict[int, list[int]] = {}
+    for i in idx:
+        groups.setdefault(find(int(i)), []).append(int(i))
+    return [np.array(g) for g in groups.values()]
 
 
 try:  # HiGHS' own Python interface: re-solves with a changed objective from the last basis (fast)
@@ -54,12 +73,19 @@ class _Component:
     """The linear system for one component: unknowns ``x`` (cells ``idx``) with ``A x = b``, x >= lb."""
 
     def __init__(self, structure: TableStructure, suppressed: np.ndarray, idx: np.ndarray, lower_bound: float):
-        r = structure.relations
-        touched = np.flatnonzero(abs(r[:, idx]).sum(axis=1).A1 > 0)
-        sub = r[touched]
+        dense = structure.dense_relations
         published = ~suppressed
-        self.A = sparse.csc_matrix(sub[:, idx])
-        self.b = -(sub[:, np.flatnonzero(published)] @ structure.values[published])
+        if dense is not None:
+            cols = dense[:, idx]
+            touched = np.flatnonzero(np.any(cols != 0, axis=1))
+            self.A = cols[touched]
+            self.b = -(dense[touched] @ np.where(published, structure.values, 0.0))
+        else:
+            r = structure.relations
+            touched = np.flatnonzero(abs(r[:, idx]).sum(axis=1).A1 > 0)
+            sub = r[touched]
+            self.A = sparse.csc_matrix(sub[:, idx])
+            self.b = -(sub[:, np.flatnonzero(published)] @ structure.values[published])
         self.idx = idx
         self.lower_bound = lower_bound
         self._h = None
@@ -67,6 +93,7 @@ class _Component:
         if _highspy is not None and self.A.shape[0]:
             h = _highspy.Highs()
             h.setOptionValue("output_flag", False)
+            h.setOptionValue("presolve", "off")
             lp = _highspy.HighsLp()
             n, m = len(idx), self.A.shape[0]
             lp.num_col_, lp.num_row_ = n, m
@@ -75,10 +102,11 @@ class _Component:
             lp.col_upper_ = np.full(n, _highspy.kHighsInf)
             lp.row_lower_ = np.asarray(self.b, float)
             lp.row_upper_ = np.asarray(self.b, float)
+            start, index, value = colwise(self.A)
             lp.a_matrix_.format_ = _highspy.MatrixFormat.kColwise
-            lp.a_matrix_.start_ = self.A.indptr
-            lp.a_matrix_.index_ = self.A.indices
-            lp.a_matrix_.value_ = self.A.data
+            lp.a_matrix_.start_ = start
+            lp.a_matrix_.index_ = index
+            lp.a_matrix_.value_ = value
             h.passModel(lp)
             self._h = h
 

@@ -72,8 +72,13 @@ def _lp_pattern(
     # restrict to the cells reachable from p through relations (keeps the LP small)
     reach = _reachable(structure, p)
     n = len(reach)
-    r = structure.relations[:, reach]
-    r = r[np.flatnonzero(np.diff(sparse.csr_matrix(r).indptr) > 0)]
+    dense = structure.dense_relations
+    if dense is not None:
+        r = dense[:, reach]
+        r = r[np.any(r != 0, axis=1)]
+    else:
+        r = sparse.csr_matrix(structure.relations[:, reach])
+        r = r[np.flatnonzero(np.diff(r.indptr) > 0)]
     w = np.where(suppressed[reach], _FREE * weights[reach], weights[reach])
     c = np.concatenate([w, w])
     cap = np.maximum(structure.values[reach] - lower_bound, 0.0)
@@ -86,7 +91,12 @@ def _lp_pattern(
     else:
         lower[n + j] = upper[n + j] = amount
         upper[j] = 0.0
-    a_eq = sparse.hstack([r, -r]).tocsc() if r.shape[0] else None
+    if not r.shape[0]:
+        a_eq = None
+    elif sparse.issparse(r):
+        a_eq = sparse.hstack([r, -r]).tocsc()
+    else:
+        a_eq = np.hstack([r, -r])
     status, x = solve_lp(c, a_eq, np.zeros(r.shape[0]), lower, upper)
     if status != "optimal":
         raise RuntimeError(f"no protection pattern for cell {structure.keys[p]!r}: LP {status}")
@@ -97,17 +107,13 @@ def _lp_pattern(
 
 
 def _reachable(structure: TableStructure, p: int) -> np.ndarray:
-    cache = getattr(structure, "_reach_cache", None)
+    cache = structure.__dict__.get("_reach_cache")
     if cache is None:
-        r = abs(structure.relations)
-        if r.shape[0] == 0:
-            labels = np.arange(structure.n_cells)
-        else:
-            from scipy.sparse.csgraph import connected_components
-
-            _, labels = connected_components(sparse.csr_matrix(r.T @ r), directed=False)
-        cache = labels
-        structure._reach_cache = cache
+        comps = components(structure, np.ones(structure.n_cells, bool))
+        cache = np.empty(structure.n_cells, dtype=int)
+        for c, comp in enumerate(comps):
+            cache[comp] = c
+        structure.__dict__["_reach_cache"] = cache
     return np.flatnonzero(cache == cache[p])
 
 

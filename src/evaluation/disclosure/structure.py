@@ -102,6 +102,24 @@ class TableStructure:
     def n_relations(self) -> int:
         return self.relations.shape[0]
 
+    @property
+    def relation_cells(self) -> list[np.ndarray]:
+        """Cell indices of each relation (cached)."""
+        cache = self.__dict__.get("_relation_cells")
+        if cache is None:
+            r = self.relations
+            cache = [r.indices[r.indptr[q]:r.indptr[q + 1]] for q in range(r.shape[0])]
+            self.__dict__["_relation_cells"] = cache
+        return cache
+
+    @property
+    def dense_relations(self) -> np.ndarray | None:
+        """The relation matrix as a dense array for small structures (fast slicing), else None."""
+        if "_dense" not in self.__dict__:
+            small = self.n_cells * max(self.n_relations, 1) <= 400_000
+            self.__dict__["_dense"] = self.relations.toarray() if small else None
+        return self.__dict__["_dense"]
+
     def index_of(self, key: Hashable) -> int:
         return self._index[key]
 
@@ -222,16 +240,19 @@ class TableStructure:
         if col_total is not None and col_total not in frame.columns:
             raise InputError("total column not found", column=str(col_total), expected="a column label",
                              found=list(frame.columns)[:10])
-        num = frame.apply(pd.to_numeric, errors="coerce")
-        bad = num.isna() & frame.notna()
-        if bad.to_numpy().any():
-            r, c = np.argwhere(bad.to_numpy())[0]
-            raise InputError("cell is not a number", row=str(frame.index[r]), column=str(frame.columns[c]),
-                             expected="a number", found=frame.iat[r, c])
+        if all(pd.api.types.is_numeric_dtype(t) and not pd.api.types.is_bool_dtype(t) for t in frame.dtypes):
+            vals = frame.to_numpy(dtype=float)
+        else:
+            num = frame.apply(pd.to_numeric, errors="coerce")
+            bad = num.isna() & frame.notna()
+            if bad.to_numpy().any():
+                r, c = np.argwhere(bad.to_numpy())[0]
+                raise InputError("cell is not a number", row=str(frame.index[r]), column=str(frame.columns[c]),
+                                 expected="a number", found=frame.iat[r, c])
+            vals = num.to_numpy(dtype=float)
         rows = list(frame.index)
         cols = list(frame.columns)
         nr, nc = len(rows), len(cols)
-        vals = num.to_numpy(dtype=float)
         keys = [(r, c) for r in rows for c in cols]
         flat = vals.reshape(-1)
         rr, cc, dd, names = [], [], [], []

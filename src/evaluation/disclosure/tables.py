@@ -220,19 +220,14 @@ def _hier_relations(keys: list[tuple], pos: int, hierarchy: Mapping, total) -> l
     return rels
 
 
-def _reshape(table, structure: TableStructure, arr: np.ndarray, fill) -> pd.DataFrame | pd.Series:
+def _reshape(table, structure, arr: np.ndarray, fill) -> pd.DataFrame | pd.Series:
+    dtype = object if fill == "" else float
     if isinstance(table, pd.Series):
-        return pd.Series([arr[structure.index_of(k)] for k in table.index], index=table.index, name=table.name,
-                         dtype=object if fill == "" else float)
-    out = pd.DataFrame(index=table.index, columns=table.columns, dtype=object if fill == "" else float)
-    vals = np.empty(table.shape, dtype=object if fill == "" else float)
-    for i, r in enumerate(table.index):
-        for j, c in enumerate(table.columns):
-            vals[i, j] = arr[structure.index_of((r, c))]
-    out.iloc[:, :] = vals
-    if fill != "":
-        out = out.astype(float)
-    return out
+        pos = [structure.index_of(k) for k in table.index]
+        return pd.Series(np.asarray(arr)[pos], index=table.index, name=table.name, dtype=dtype)
+    pos = [structure.index_of((r, c)) for r in table.index for c in table.columns]
+    vals = np.asarray(arr)[pos].reshape(table.shape)
+    return pd.DataFrame(vals, index=table.index, columns=table.columns, dtype=dtype)
 
 
 def suppress(

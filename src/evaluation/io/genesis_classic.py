@@ -30,9 +30,11 @@ vintages of one table, so nothing here counts lines. The layout is read from the
 * the data end at the footer rule ``__________``; a file without it, or whose last line is short,
   is truncated.
 
-The data block itself is parsed by :func:`pandas.read_csv` (C engine, all cells as text) and the
-cells by the vectorised :func:`~evaluation.io.genesis_symbols.parse_cells`; only the few title and
-header lines are handled line by line.
+The data block itself is parsed by Arrow's CSV reader (``pyarrow.csv``, multi-threaded, all cells
+as text, straight from the memory-mapped file) and the cells by the vectorised
+:func:`~evaluation.io.genesis_symbols.parse_codes`; only the few title and header lines are handled
+line by line. Text columns of the result are pandas Categoricals: a 100 MB table has over ten
+million values but only a few hundred distinct regions and variables.
 """
 
 from __future__ import annotations
@@ -43,11 +45,14 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
 
 from ..errors import InputError, Problem
-from .genesis_regions import region_from_title, region_level, strip_names
+from .genesis_regions import region_from_title, region_level
 from .genesis_source import Source
-from .genesis_symbols import SUFFIXES, SYMBOLS, UndefinedSymbols, parse_cells
+from .genesis_symbols import SUFFIXES, SYMBOLS, UndefinedSymbols, flag_categorical, parse_codes
 
 FOOTER_RULE = b"\n__________"
 _HEAD_LIMITS = (1 << 18, 1 << 22)  # bytes searched for the first data line (small, then larger)
@@ -198,28 +203,6 @@ def _raise_truncated(src: Source, data_start: int, first_line: int, n_fields: in
         expected=f"{n_fields} fields per data line and a footer after the data", found=last[:80])
 
 
-def _check_field_counts(src: Source, layout: Layout, n_rows: int) -> None:
-    """Every data line must have the same number of fields; name the first that does not."""
-    expected = n_rows * (layout.n_fields - 1)
-    view = src.buffer
-    count = 0
-    step = 1 << 24
-    for s in range(layout.data_start, layout.data_end, step):
-        count += bytes(view[s:min(s + step, layout.data_end)]).count(b";")
-    if count == expected:
-        return
-    text = src.text(layout.data_start, layout.data_end)
-    for i, line in enumerate(text.split("\n")):
-        line = line.rstrip("\r")
-        if not line:
-            continue
-        n = len(_split(line))
-        if n != layout.n_fields:
-            raise InputError("a data line has the wrong number of fields (a damaged or truncated table)",
-                             file=src.label, row=layout.data_first_line + i, expected=f"{layout.n_fields} fields",
-                             found=f"{n} fields: {line[:80]}")
-
-
 def _is_unit_row(cells: list[str]) -> bool:
     vals = {c.strip() for c in cells if c.strip()}
     return bool(vals) and all(v.lower() in _UNITS or _UNIT_RE.match(v) for v in vals)
@@ -293,25 +276,66 @@ def _parse_footer(text: str) -> dict:
     return {"stand": stand, "copyright": copyright_, "licence": licence, "notes": body or None}
 
 
+def _read_block(src: Source, layout: Layout) -> pa.Table:
+    """The data block as an Arrow table of text columns (Arrow's multi-threaded CSV reader).
+
+    A line with more or fewer fields than the first data line is an error naming that line.
+    """
+    names = [f"c{i}" for i in range(layout.n_fields)]
+    enc = "utf8" if src.encoding in ("utf-8", "utf-8-sig") else src.encoding
+    bad: list = []
+
+    def invalid(row) -> str:
+        bad.append(row)
+        return "skip"
+
+    reader = pa.BufferReader(pa.py_buffer(memoryview(src.buffer)[layout.data_start:layout.data_end]))
+    try:
+        table = pacsv.read_csv(
+            reader,
+            read_options=pacsv.ReadOptions(column_names=names, encoding=enc, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=";", quote_char='"', invalid_row_handler=invalid),
+            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
+                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+    except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
+        raise InputError(f"the data block cannot be read ({exc})", file=src.label, row=layout.data_first_line,
+                         expected=f"{layout.n_fields} fields separated by ';' per line") from None
+    finally:
+        reader.close()  # the table holds its own copies; drop the view on the file
+    if bad:
+        row = bad[0]
+        text = row.text if isinstance(row.text, str) else str(row.text)
+        where = src.buffer.find(b"\n" + text.encode("utf-8" if enc == "utf8" else enc, errors="replace"),
+                                layout.data_start - 1, layout.data_end)
+        line = (layout.data_first_line + bytes(src.buffer[layout.data_start:where + 1]).count(b"\n")
+                if where >= 0 else None)
+        more = "more" if row.actual_columns > row.expected_columns else "fewer"
+        raise InputError(f"a data line has {more} fields than the first data line (a damaged or truncated table)",
+                         file=src.label, row=line, expected=f"{row.expected_columns} fields",
+                         found=f"{row.actual_columns} fields: {text[:80]}")
+    return table
+
+
+def _categorical(indices: np.ndarray, labels: list[str] | np.ndarray, repeat: int = 1) -> pd.Categorical:
+    """Categorical from dictionary indices and their labels (labels may repeat: merged)."""
+    uniq, inverse = np.unique(np.asarray(labels, dtype=object).astype(str), return_inverse=True)
+    codes = inverse[indices] if len(indices) else np.asarray(indices, dtype=np.int64)
+    if repeat > 1:
+        codes = np.repeat(codes, repeat)
+    return pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype="str"), validate=False)
+
+
 def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] | None = None) -> pd.DataFrame:
     """Read a classic table CSV into the tidy frame of :func:`evaluation.io.genesis.read_genesis`."""
     layout = detect_layout(src, decimal)
     meta = _parse_title(layout.title_lines)
     meta.update(_parse_footer(layout.footer_text))
     n_rd, n_f = layout.n_row_dims, layout.n_fields
-    # ---- data block: pandas, all text
-    enc = "utf-8" if src.encoding == "utf-8-sig" else src.encoding
-    try:
-        wide = pd.read_csv(src.reader(layout.data_start, layout.data_end), sep=";", header=None,
-                           names=list(range(n_f)), dtype=str, keep_default_na=False, encoding=enc,
-                           quotechar='"', skip_blank_lines=True, engine="c", low_memory=False)
-    except pd.errors.ParserError as exc:
-        m = re.search(r"line (\d+), saw (\d+)", str(exc))
-        row = layout.data_first_line + int(m.group(1)) - 1 if m else None
-        raise InputError("a data line has more fields than the header (a damaged table)", file=src.label,
-                         row=row, expected=f"{n_f} fields", found=f"{m.group(2)} fields" if m else str(exc)) from exc
-    _check_field_counts(src, layout, len(wide))
-    n_rows = len(wide)
+    # ---- data block: Arrow, all text
+    block = _read_block(src, layout)
+    n_rows = block.num_rows
+    if n_rows == 0:
+        raise InputError("the table has no data lines", file=src.label, row=layout.data_first_line)
     lines = layout.data_first_line + np.arange(n_rows)
     # ---- column headers
     value_cols = list(range(n_rd, n_f))
@@ -319,19 +343,23 @@ def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] |
     unit_rows = [r for r in header if _is_unit_row(r[n_rd:])]
     time_rows = [r for r in header if r not in unit_rows and _is_time_row(r[n_rd:])]
     path_rows = [r for r in header if r not in unit_rows and r not in time_rows]
-    units = [unit_rows[-1][j].strip() or None if unit_rows else meta["unit"] for j in value_cols]
+    units = [(unit_rows[-1][j].strip() or None) if unit_rows else meta["unit"] for j in value_cols]
     col_time = [time_rows[0][j].strip() for j in value_cols] if time_rows else None
     variables = []
     for j in value_cols:
         parts = [r[j].strip() for r in path_rows if r[j].strip()]
         if meta["measure"] and (not parts or parts[0] != meta["measure"]):
             parts.insert(0, meta["measure"])
-        variables.append(" | ".join(parts) if parts else None)
-    # ---- row dimensions: time, region code + name, named dimensions
+        variables.append(" | ".join(parts) if parts else f"column {j + 1}")
+    # ---- row dimensions: dictionary-encode (few distinct values), detect roles on the dictionary
+    dims: dict[int, tuple[np.ndarray, list[str]]] = {}
+    for j in range(n_rd):
+        enc_col = pc.dictionary_encode(block.column(j)).combine_chunks()
+        dims[j] = (enc_col.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+                   [v.strip() for v in enc_col.dictionary.to_pylist()])
     roles: dict[int, str] = {}
     for j in range(n_rd):
-        uniq = pd.Series(wide[j].unique(), dtype="string").str.strip()
-        uniq = uniq[uniq != ""]
+        uniq = pd.Series([u for u in dims[j][1] if u], dtype="string")
         if "time" not in roles.values() and col_time is None and len(uniq) and uniq.str.match(_TIME_RE.pattern).all():
             roles[j] = "time"
         elif ("region_code" not in roles.values() and j + 1 < n_rd and len(uniq)
@@ -359,89 +387,78 @@ def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] |
                 guessed = True
             else:
                 names[j] = f"dimension_{other.index(j) + 1}"
-    # ---- values: one vectorised parse per value column (fast path: plain numbers)
+    # ---- values: one vectorised parse per value column (Arrow fast path for plain numbers)
     n_v = len(value_cols)
     values = np.empty((n_rows, n_v), dtype="float64")
-    flag_codes = np.zeros((n_rows, n_v), dtype="int16")
-    flag_levels: list[str] = []
+    flag_codes = np.zeros((n_rows, n_v), dtype="int8")
     problems: list[Problem] = []
     for k, j in enumerate(value_cols):
         try:
-            v, f = parse_cells(wide[j], decimal=decimal)
+            values[:, k], flag_codes[:, k] = parse_codes(block.column(j), decimal=decimal)
         except UndefinedSymbols as exc:
-            filled = int((wide[j].str.strip() != "").sum())
+            filled = int(pc.sum(pc.not_equal(pc.utf8_trim_whitespace(block.column(j)), "")).as_py() or 0)
             if len(exc.cells) == filled:
                 raise InputError(
                     "the column headers do not line up with the data: this column holds text in every line, "
                     "not values (a row dimension the header lines do not leave empty?)", file=src.label,
-                    row=int(lines[0]), column=variables[k] or f"column {j + 1}",
-                    expected="numbers or symbols below each column header", found=exc.cells[0].text) from None
+                    row=int(lines[0]), column=variables[k], expected="numbers or symbols below each column header",
+                    found=exc.cells[0].text) from None
             for bad in exc.cells[:50]:
                 problems.append(Problem("a cell holds a symbol that the Zeichenerklärung does not define",
-                                        src.label, int(lines[bad.position]), variables[k] or f"column {j + 1}",
+                                        src.label, int(lines[bad.position]), variables[k],
                                         "a number or one of - . x / ... * ( ) and a trailing p r s e", bad.text))
-            continue
-        values[:, k] = v.to_numpy()
-        fcat = pd.Categorical(f)
-        for lev in fcat.categories:
-            if lev not in flag_levels:
-                flag_levels.append(lev)
-        remap = np.array([flag_levels.index(c) + 1 for c in fcat.categories] or [0], dtype="int16")
-        codes = fcat.codes
-        flag_codes[:, k] = np.where(codes >= 0, remap[np.maximum(codes, 0)], 0)
     if problems:
         raise InputError(f"{src.label}: {len(problems)} cell(s) with an undefined symbol", file=src.label,
                          problems=problems)
-    # ---- tidy: one row per value
-    take_rows = np.repeat(np.arange(n_rows), n_v)
+    del block
+    # ---- tidy: one row per value; text columns as Categoricals (millions of rows, few distinct values)
+    n = n_rows * n_v
     out: dict[str, object] = {}
     if "time" in roles.values():
-        tcol = next(j for j, r in roles.items() if r == "time")
-        out["time"] = _time_values(wide[tcol].str.strip()).take(take_rows).reset_index(drop=True)
+        idx, labels = dims[next(j for j, r in roles.items() if r == "time")]
+        if all(re.fullmatch(r"\d{4}", t) for t in labels):
+            out["time"] = np.repeat(np.array([int(t) for t in labels], dtype=np.int64)[idx], n_v)
+        else:
+            out["time"] = _categorical(idx, labels, n_v)
     elif col_time is not None:
-        out["time"] = _time_values(pd.Series(np.tile(np.array(col_time, dtype=object), n_rows), dtype="string"))
+        if all(re.fullmatch(r"\d{4}", t) for t in col_time):
+            out["time"] = np.tile(np.array([int(t) for t in col_time], dtype=np.int64), n_rows)
+        else:
+            out["time"] = _categorical(np.tile(np.arange(n_v), n_rows), col_time)
     else:
-        out["time"] = pd.Series(np.full(n_rows * n_v, np.nan))
+        out["time"] = np.full(n, np.nan)
     if "region_code" in roles.values():
         ccol = next(j for j, r in roles.items() if r == "region_code")
-        codes = wide[ccol].str.strip()
-        rnames = strip_names(wide[ccol + 1]).astype("str")
-        out["region_code"] = codes.take(take_rows).reset_index(drop=True)
-        out["region_name"] = rnames.take(take_rows).reset_index(drop=True)
-        lev = pd.Categorical(region_level(codes.unique()), categories=None)
-        level_map = dict(zip(codes.unique(), lev))
-        out["region_level"] = codes.map(level_map).astype("str").take(take_rows).reset_index(drop=True)
+        idx, labels = dims[ccol]
+        out["region_code"] = _categorical(idx, labels, n_v)
+        out["region_name"] = _categorical(dims[ccol + 1][0], dims[ccol + 1][1], n_v)
+        levels = region_level(pd.Series(labels, dtype="string")).fillna("").tolist()
+        level_cat = _categorical(idx, levels, n_v)
+        out["region_level"] = level_cat.remove_categories([""]) if "" in level_cat.categories else level_cat
     else:
         code, name = meta["region"] if meta["region"] else (None, None)
-        out["region_code"] = pd.Series([code] * (n_rows * n_v), dtype="str" if code else object)
-        out["region_name"] = pd.Series([name] * (n_rows * n_v), dtype="str" if name else object)
-        out["region_level"] = pd.Series([region_level([code]).iloc[0] if code else np.nan] * (n_rows * n_v),
-                                        dtype=object)
+        level = region_level([code]).iloc[0] if code else None
+        for col, val in (("region_code", code), ("region_name", name), ("region_level", level)):
+            out[col] = (pd.Categorical.from_codes(np.zeros(n, dtype=np.int8), categories=pd.Index([val], dtype="str"),
+                                                  validate=False) if val else np.full(n, np.nan))
     for j in other:
-        out[names[j]] = wide[j].str.strip().take(take_rows).reset_index(drop=True)
-    out["variable"] = pd.Series(np.tile(np.array(variables, dtype=object), n_rows), dtype="str")
-    out["unit"] = pd.Series(np.tile(np.array(units, dtype=object), n_rows), dtype="str")
+        out[names[j]] = _categorical(dims[j][0], dims[j][1], n_v)
+    out["variable"] = _categorical(np.tile(np.arange(n_v), n_rows), variables)
+    if all(u is None for u in units):
+        out["unit"] = np.full(n, np.nan)
+    else:
+        unit_labels = [u if u is not None else "" for u in units]
+        unit_cat = _categorical(np.tile(np.arange(n_v), n_rows), unit_labels)
+        out["unit"] = unit_cat.remove_categories([""]) if "" in unit_cat.categories else unit_cat
     out["value"] = values.reshape(-1)
-    levels = np.array([None, *flag_levels], dtype=object)
-    out["flag"] = levels[flag_codes.reshape(-1)]
+    out["flag"] = flag_categorical(flag_codes.reshape(-1))
     df = pd.DataFrame(out)
     df.attrs["genesis"] = {
-        "format": "classic", "file": src.label, "encoding": src.encoding, **{k: v for k, v in meta.items() if k != "region"},
+        "format": "classic", "file": src.label, "encoding": src.encoding,
+        **{k: v for k, v in meta.items() if k != "region"},
         "region": meta["region"][1] if meta["region"] else None,
         "row_dimensions": [names[j] for j in other], "row_dimension_names_guessed": guessed,
         "header_lines": len(layout.header_rows), "first_data_line": layout.data_first_line,
         "data_lines": n_rows,
     }
-    # where each tidy row came from (line in the file), for error messages downstream
-    df.attrs["genesis"]["line_of_first_value"] = int(layout.data_first_line)
     return df
-
-
-def _time_values(s: pd.Series) -> pd.Series:
-    """Years as integers; other time labels (dates, months, school years) stay text."""
-    s = s.astype("string")
-    if len(s) and s.str.fullmatch(r"\d{4}").all():
-        uniq = s.unique()
-        mapping = {u: int(u) for u in uniq}
-        return s.map(mapping).astype("int64")
-    return s.astype("str")

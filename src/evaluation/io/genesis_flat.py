@@ -151,6 +151,11 @@ def _tidy(src: Source, df: pd.DataFrame, time: pd.Series, dims: list[tuple], var
     out["value"] = v.to_numpy()
     out["flag"] = (combine_flags(f, quality) if quality is not None else f).to_numpy(dtype=object)
     tidy = pd.DataFrame(out)
+    for col in tidy.columns:  # text columns as Categoricals, as the classic reader returns them
+        if col not in ("time", "value") and not pd.api.types.is_float_dtype(tidy[col]):
+            tidy[col] = tidy[col].astype("category")
+    if not pd.api.types.is_integer_dtype(tidy["time"]):
+        tidy["time"] = tidy["time"].astype("category")
     tidy.attrs["genesis"] = {"format": fmt, "file": src.label, "encoding": src.encoding, **meta,
                              "row_dimensions": names, "row_dimension_names_guessed": False}
     return tidy

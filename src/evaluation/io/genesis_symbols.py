@@ -25,9 +25,10 @@ An empty cell is missing without a flag. A quality column of a flat file (``valu
 Numbers use the decimal comma of German exports and may carry thousands dots (``1.234,5``);
 ``decimal="."`` reads English exports (``1,234.5``). Why this is hand-written: ``pandas.read_csv``
 can map symbols to NaN (``na_values``) but then forgets which symbol it was, and cannot keep the
-number of ``(12)`` or ``12p``. The fast path is still pandas: every cell is converted with one
-vectorised :func:`pandas.to_numeric`; only the few cells that are not plain numbers go through
-vectorised regular expressions, never a Python loop per cell.
+number of ``(12)`` or ``12p``. The fast path runs in Arrow's compute kernels (pyarrow, already a
+dependency of pandas here): one regular expression marks the plain numbers, one cast converts
+them; only the few cells that are not plain numbers go through vectorised pandas string methods,
+never a Python loop per cell.
 
 >>> import pandas as pd
 >>> values, flags = parse_cells(pd.Series(["1.234", "6,5", "-", ".", "(3)", "7 p"]))
@@ -41,6 +42,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 #: symbols that stand alone in a cell: symbol -> (value, meaning)
 SYMBOLS: dict[str, tuple[float, str]] = {
@@ -77,79 +80,111 @@ class BadCell:
     text: str
 
 
-def _plain_numbers(s: pd.Series, decimal: str) -> pd.Series:
-    """Vectorised parse of plain numbers; anything else becomes NaN."""
-    if decimal == ",":
-        cleaned = s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False)
+#: the closed vocabulary of cell flags; a flag code k > 0 means FLAG_LEVELS[k - 1], 0 means no flag
+FLAG_LEVELS: tuple[str, ...] = ("-", ZERO, ".", "x", "/", "...", "*", PARENTHESES, "p", "r", "s", "e")
+_CODE = {flag: i + 1 for i, flag in enumerate(FLAG_LEVELS)}
+
+
+def _as_arrow(cells) -> pa.ChunkedArray:
+    if isinstance(cells, pa.ChunkedArray):
+        arr = cells
+    elif isinstance(cells, pa.Array):
+        arr = pa.chunked_array([cells])
     else:
-        cleaned = s.str.replace(",", "", regex=False)
-    out = pd.to_numeric(cleaned, errors="coerce")
-    # a separator removed above must have stood where a thousands separator stands;
-    # check only the (rare) cells that had one, so "1.2.3" or "12.34" (comma files) are not read as numbers
-    sep = "." if decimal == "," else ","
-    has_sep = s.str.contains(sep, regex=False).fillna(False).to_numpy(bool) & out.notna().to_numpy()
-    if has_sep.any():
-        pattern = _NUMBER_COMMA if decimal == "," else _NUMBER_POINT
-        ok = s[has_sep].str.fullmatch(pattern).fillna(False).to_numpy(bool)
-        bad_idx = np.flatnonzero(has_sep)[~ok]
-        if len(bad_idx):
-            out = out.copy()
-            out.iloc[bad_idx] = np.nan
-    return out.astype("float64")
+        arr = pa.chunked_array([pa.array(pd.Series(cells, dtype="string").astype(object), type=pa.string())])
+    if not pa.types.is_string(arr.type) and not pa.types.is_large_string(arr.type):
+        arr = arr.cast(pa.string())
+    return pc.fill_null(arr, "")
 
 
-def parse_cells(cells: pd.Series, *, decimal: str = ",") -> tuple[pd.Series, pd.Series]:
-    """Read a series of cell texts as (values: float64, flags: object with None where unflagged).
+def parse_codes(cells, *, decimal: str = ",") -> tuple[np.ndarray, np.ndarray]:
+    """Cells (pyarrow or pandas strings) -> (values float64, flag codes int8; see :data:`FLAG_LEVELS`).
 
-    Raises :class:`ValueError` subclass :class:`UndefinedSymbols` carrying every cell that is
-    neither a number nor a defined symbol; the caller turns it into an
-    :class:`~evaluation.errors.InputError` with file, line and column.
+    The fast path runs in Arrow's compute kernels (a regular expression marks plain numbers, one
+    cast converts them); the remaining cells -- symbols, ``(12)``, ``12p`` -- are few and are read
+    with vectorised pandas string methods.
     """
     if decimal not in (",", "."):
         raise ValueError(f"decimal must be ',' or '.', not {decimal!r}")
-    s = cells.astype("string").str.strip()
-    index = s.index
-    s = s.reset_index(drop=True)
-    n = len(s)
-    values = _plain_numbers(s, decimal).to_numpy(copy=True)
-    flags = np.full(n, None, dtype=object)
-    empty = (s.isna() | (s == "")).to_numpy(bool)
-    todo = np.isnan(values) & ~empty
-    # a plain number written as 0 (0, 0,0) is "less than half the smallest unit"
-    zero_written = (values == 0) & ~s.str.startswith("-").fillna(False).to_numpy(bool)
-    flags[zero_written] = ZERO
-    if todo.any():
-        rest = s[todo]
+    arr = _as_arrow(cells)
+    n = len(arr)
+    if n and pc.any(pc.or_(pc.starts_with(arr, " "), pc.ends_with(arr, " "))).as_py():
+        arr = pc.utf8_trim_whitespace(arr)
+    number = _NUMBER_COMMA if decimal == "," else _NUMBER_POINT
+    isnum = pc.match_substring_regex(arr, f"^{number}$")
+    thousands, point = (".", ",") if decimal == "," else (",", ".")
+    cleaned = arr
+    if n and pc.any(pc.and_(isnum, pc.match_substring(arr, thousands))).as_py():
+        cleaned = pc.replace_substring(cleaned, thousands, "")
+    if point != ".":
+        cleaned = pc.replace_substring(cleaned, point, ".")
+    values = pc.cast(pc.if_else(isnum, cleaned, None), pa.float64()).to_numpy(zero_copy_only=False)
+    values = np.array(values, dtype="float64", copy=True)
+    codes = np.zeros(n, dtype="int8")
+    isnum_np = isnum.to_numpy(zero_copy_only=False).astype(bool)
+    # a number written as 0 (0, 0,0) is "less than half the smallest unit, more than nothing"
+    zero = np.flatnonzero(isnum_np & (values == 0))
+    if len(zero):
+        written = pd.Series(arr.take(pa.array(zero)).to_pylist(), dtype="string")
+        codes[zero[~written.str.startswith("-").to_numpy(bool)]] = _CODE[ZERO]
+    rest_mask = ~isnum_np & pc.not_equal(arr, "").to_numpy(zero_copy_only=False).astype(bool)
+    if rest_mask.any():
+        positions = np.flatnonzero(rest_mask)
+        rest = pd.Series(arr.take(pa.array(positions)).to_pylist(), dtype="string")
         rest_values = np.full(len(rest), np.nan)
-        rest_flags = np.full(len(rest), None, dtype=object)
+        rest_codes = np.zeros(len(rest), dtype="int8")
         done = np.zeros(len(rest), dtype=bool)
-        # standalone symbols
         for symbol, (val, _meaning) in SYMBOLS.items():
             hit = (rest == symbol).to_numpy(bool)
             rest_values[hit] = val
-            rest_flags[hit] = symbol
+            rest_codes[hit] = _CODE[symbol]
             done |= hit
-        number = _NUMBER_COMMA if decimal == "," else _NUMBER_POINT
-        # (12,5): limited reliability
         m = rest.str.extract(rf"^\(\s*({number})\s*\)$", expand=False)
         hit = m.notna().to_numpy(bool) & ~done
         if hit.any():
-            rest_values[hit] = _plain_numbers(m[hit].astype("string"), decimal).to_numpy()
-            rest_flags[hit] = PARENTHESES
+            rest_values[hit], _ = parse_codes(m[hit], decimal=decimal)
+            rest_codes[hit] = _CODE[PARENTHESES]
             done |= hit
-        # 12,5 p / 12,5p: preliminary, corrected, estimated, final
         m = rest.str.extract(rf"^({number})\s*([{''.join(SUFFIXES)}])$", expand=True)
         hit = m[0].notna().to_numpy(bool) & ~done
         if hit.any():
-            rest_values[hit] = _plain_numbers(m.loc[hit, 0].astype("string"), decimal).to_numpy()
-            rest_flags[hit] = m.loc[hit, 1].to_numpy(dtype=object)
+            rest_values[hit], _ = parse_codes(m.loc[hit, 0], decimal=decimal)
+            rest_codes[hit] = m.loc[hit, 1].map(_CODE).to_numpy(dtype="int8")
             done |= hit
         if not done.all():
-            positions = np.flatnonzero(todo)[~done]
-            raise UndefinedSymbols([BadCell(int(p), str(s.iloc[p])) for p in positions])
-        values[todo] = rest_values
-        flags[todo] = rest_flags
-    return pd.Series(values, index=index, dtype="float64"), pd.Series(flags, index=index, dtype=object)
+            raise UndefinedSymbols([BadCell(int(p), str(rest.iloc[i]))
+                                    for i, p in zip(np.flatnonzero(~done), positions[~done])])
+        values[positions] = rest_values
+        codes[positions] = rest_codes
+    return values, codes
+
+
+def flags_from_codes(codes: np.ndarray) -> np.ndarray:
+    """Flag codes -> object array of flag texts, None where there is no flag."""
+    levels = np.array([None, *FLAG_LEVELS], dtype=object)
+    return levels[codes]
+
+
+def flag_categorical(codes: np.ndarray) -> pd.Categorical:
+    """Flag codes -> a Categorical of the flags that occur (NaN where there is no flag)."""
+    present = np.flatnonzero(np.bincount(codes.astype(np.int64), minlength=len(FLAG_LEVELS) + 1)[1:])
+    remap = np.full(len(FLAG_LEVELS) + 1, -1, dtype=np.int64)
+    remap[present + 1] = np.arange(len(present))
+    categories = pd.Index([FLAG_LEVELS[i] for i in present], dtype="str")
+    return pd.Categorical.from_codes(remap[codes], categories=categories, validate=False)
+
+
+def parse_cells(cells, *, decimal: str = ",") -> tuple[pd.Series, pd.Series]:
+    """Read a series of cell texts as (values: float64, flags: object with None where unflagged).
+
+    Raises :class:`UndefinedSymbols` (a :class:`ValueError`) carrying every cell that is neither a
+    number nor a defined symbol; the caller turns it into an :class:`~evaluation.errors.InputError`
+    with file, line and column.
+    """
+    index = cells.index if isinstance(cells, pd.Series) else None
+    values, codes = parse_codes(cells, decimal=decimal)
+    return (pd.Series(values, index=index, dtype="float64"),
+            pd.Series(flags_from_codes(codes), index=index, dtype=object))
 
 
 def combine_flags(cell_flags: pd.Series, quality: pd.Series) -> pd.Series:

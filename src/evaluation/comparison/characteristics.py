@@ -24,6 +24,7 @@ characteristic, NaN where a municipality has no value in the pre-period.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from typing import Literal
 
@@ -156,7 +157,8 @@ def ols_slopes(wide: pd.DataFrame) -> pd.Series:
     obs = ~np.isnan(y)
     n = obs.sum(axis=1)
     t = np.where(obs, t, np.nan)
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(invalid="ignore", divide="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # rows without any value: NaN, said in the docstring
         tbar = np.nanmean(t, axis=1, keepdims=True) if y.size else t
         ybar = np.nanmean(y, axis=1, keepdims=True) if y.size else y
         sxy = np.nansum((t - tbar) * (y - ybar), axis=1)

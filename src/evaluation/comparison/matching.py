@@ -74,7 +74,7 @@ from ._common import (
 )
 
 Method = Literal["nearest_neighbour", "propensity_score"]
-DEFAULT_CALIPER = {"nearest_neighbour": 0.5, "propensity_score": 0.2}
+DEFAULT_CALIPER = {"nearest_neighbour": 1.0, "propensity_score": 0.2}
 
 
 @dataclass(frozen=True, eq=False)

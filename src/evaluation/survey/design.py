@@ -158,8 +158,8 @@ class SurveyDesign:
         h_key = data[strata].astype(str).to_numpy() if strata else np.zeros(n, dtype=object)
         h_codes, h_uniques = pd.factorize(h_key, sort=True)
         if psu:
-            g_codes, g_uniques = pd.factorize(pd.Series(h_codes).astype(str) + "\x1f" + data[psu].astype(str).to_numpy(),
-                                              sort=False)
+            p_codes, p_uniques = pd.factorize(data[psu].astype(str).to_numpy())
+            g_codes, _ = pd.factorize(np.asarray(h_codes, dtype=np.int64) * (len(p_uniques) + 1) + p_codes)
         else:
             g_codes = np.arange(n)
         g_codes = np.asarray(g_codes)
@@ -201,6 +201,19 @@ class SurveyDesign:
         self.method = ("Taylor linearisation, " + ("stratified " if strata else "") +
                        ("clustered " if psu else "") + "design" + (" with fpc" if fpc else "") +
                        " (Lohr 2019, ch. 9)")
+
+    @classmethod
+    def from_survey_responses(cls, responses: pd.DataFrame, *, weight: str = "design_weight",
+                              fpc: str | None = None, lonely_psu: str = "error",
+                              file: str | None = None) -> "SurveyDesign":
+        """A design from a ``survey_responses`` table, validated against its data contract first.
+
+        ``weight`` may name a raked weight column added to the table (e.g. ``"weight"``).
+        """
+        from ..contracts import validate
+
+        data = validate(responses, "survey_responses", file=file)
+        return cls(data, weight=weight, strata="stratum", psu="psu", fpc=fpc, lonely_psu=lonely_psu, file=file)
 
     # ------------------------------------------------------------------ core
     def _variance(self, T: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ Example
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -171,13 +172,11 @@ def design_weights(sample: pd.DataFrame, stratum: str, population: Mapping[Any, 
     return (keys.map(pop) / keys.map(n_h)).astype(float).rename("design_weight")
 
 
-def _category_strings(s: pd.Series) -> pd.Series:
-    """Sample values as category ids: 1.0 -> '1', keep text, NaN stays NaN."""
-    if pd.api.types.is_float_dtype(s):
-        whole = s.dropna().map(float.is_integer).all() if s.notna().any() else True
-        if whole:
-            return s.map(lambda v: str(int(v)) if pd.notna(v) else np.nan)
-    return s.map(lambda v: str(v) if pd.notna(v) else np.nan)
+def _category_string(v: Any) -> str:
+    """A sample value as a category id: 1.0 -> '1', text stays text."""
+    if isinstance(v, (float, np.floating)) and float(v).is_integer():
+        return str(int(v))
+    return str(v)
 
 
 def margins_from_table(table: pd.DataFrame, *, municipality_id: str | None = None,
@@ -215,24 +214,33 @@ def margins_from_table(table: pd.DataFrame, *, municipality_id: str | None = Non
 
 def _codes_for_margin(sample: pd.DataFrame, variable: str, targets: Mapping[str, float],
                       file: str | None) -> np.ndarray:
+    """Index of every respondent's margin cell (factorise each column, then look the few combinations up)."""
     cols = variable.split(JOINT_SEP)
     missing_cols = [c for c in cols if c not in sample.columns]
     if missing_cols:
         raise InputError("raking variable not in the sample", file=file, column=", ".join(missing_cols),
                          expected=f"a column of the survey data for margin '{variable}'")
-    parts = [_category_strings(sample[c]) for c in cols]
-    for c, p in zip(cols, parts):
-        if p.isna().any():
-            first = p.index[p.isna()][:5].tolist()
-            raise InputError(f"{int(p.isna().sum())} respondent(s) have no value for raking variable '{c}' "
+    codes_list, uniques_list = [], []
+    for c in cols:
+        codes, uniques = pd.factorize(sample[c], use_na_sentinel=True)
+        if (codes < 0).any():
+            first = sample.index[codes < 0][:5].tolist()
+            raise InputError(f"{int((codes < 0).sum())} respondent(s) have no value for raking variable '{c}' "
                              f"(first rows {first}); impute or drop them before raking",
                              file=file, row=first[0], column=c, expected="a category of the margin")
-    key = parts[0] if len(parts) == 1 else parts[0].str.cat(parts[1:], sep=JOINT_SEP)
+        codes_list.append(np.asarray(codes, dtype=np.int64))
+        uniques_list.append([_category_string(u) for u in uniques])
+    shape = tuple(len(u) for u in uniques_list)
+    combined = np.ravel_multi_index(tuple(codes_list), shape) if len(cols) > 1 else codes_list[0]
     cats = list(targets)
-    codes = pd.Index(cats).get_indexer(key.to_numpy()).astype(np.int64)
+    position = {c: i for i, c in enumerate(cats)}
+    combos = [JOINT_SEP.join(parts) for parts in itertools.product(*uniques_list)]
+    lookup = np.array([position.get(k, -1) for k in combos], dtype=np.int64)
+    codes = lookup[combined]
     if (codes < 0).any():
-        unknown = sorted(key[codes < 0].unique().tolist())
-        first = key.index[codes < 0][0]
+        present = np.unique(combined[codes < 0])
+        unknown = sorted(combos[i] for i in present)
+        first = sample.index[np.flatnonzero(codes < 0)[0]]
         raise InputError(f"sample categories of '{variable}' that the margin lacks: {unknown[:10]}",
                          file=file, row=first, column=variable,
                          expected=f"categories among the margin's {cats[:12]}", found=unknown[0])

@@ -37,7 +37,7 @@ def test_design_from_survey_responses_checks_the_contract():
                        "wave": 2021, "stratum": ["a", "a", "b", "b"], "psu": ["1", "2", "3", "4"],
                        "design_weight": [10.0, 10.0, 20.0, 20.0], "q": [1.0, 0.0, 1.0, np.nan]})
     est = SurveyDesign.from_survey_responses(df).mean("q")
-    assert est.estimate == pytest.approx(20 / 40) and est.n == 3
+    assert est.estimate == pytest.approx((10 + 20) / 40) and est.n == 3
     df.loc[1, "design_weight"] = -1.0
     with pytest.raises(ContractError, match="design_weight"):
         SurveyDesign.from_survey_responses(df, file="befragung.csv")

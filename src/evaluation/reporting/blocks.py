@@ -42,6 +42,19 @@ def slug(text: str) -> str:
     return _slug_re.sub("-", t).strip("-") or "abschnitt"
 
 
+_USED_ANCHORS: set[str] = set()
+
+
+def unique_anchor(base: str) -> str:
+    """An id not yet used in this process (one report = one kernel): 'zielerreichung', 'zielerreichung-2', ..."""
+    anchor, n = base, 1
+    while anchor in _USED_ANCHORS:
+        n += 1
+        anchor = f"{base}-{n}"
+    _USED_ANCHORS.add(anchor)
+    return anchor
+
+
 def esc(text: Any) -> str:
     return html.escape("" if text is None else str(text), quote=True)
 
@@ -133,12 +146,15 @@ class Section(Block):
     level: int = 2
     anchor: str | None = None
 
+    def __post_init__(self) -> None:
+        self.anchor = unique_anchor(self.anchor or slug(self.title))
+
     def add(self, *blocks: Block | None) -> "Section":
         self.blocks.extend(b for b in blocks if b is not None)
         return self
 
     def html(self) -> str:
-        anchor = self.anchor or slug(self.title)
+        anchor = self.anchor
         inner = "".join(b.html() for b in self.blocks)
         return (f'<section aria-labelledby="{esc(anchor)}">'
                 f"{Heading(self.title, self.level, anchor).html()}{inner}</section>")
@@ -246,7 +262,8 @@ class Table(Block):
         note = f'<p class="table-note">{esc(self.note)}</p>' if self.note else ""
         csv = (f'<p class="table-note">{esc(text("report", "blocks.csv_file", name=self.name))}</p>'
                if (self.name and self.sink and self.sink.folder) else "")
-        return (f'<div class="table-wrap"><table><caption>{esc(self.caption)}</caption>'
+        return (f'<div class="table-wrap" role="region" tabindex="0" aria-label="{esc(self.caption)}">'
+                f'<table><caption>{esc(self.caption)}</caption>'
                 f"<thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}{note}{csv}</div>")
 
 

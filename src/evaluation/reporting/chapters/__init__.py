@@ -2,6 +2,8 @@
 :class:`~evaluation.reporting.context.ReportContext` and returns a :class:`~evaluation.reporting.blocks.Section`."""
 
 from .kontext import kontext
+from .kurzfassung import kurzfassung
+from .methoden import methoden
 from .wirkungstreppe import wirkungstreppe
 
-__all__ = ["kontext", "wirkungstreppe"]
+__all__ = ["kurzfassung", "kontext", "wirkungstreppe", "methoden"]

@@ -194,3 +194,47 @@ def test_bad_design_input():
     d["text"] = ["x", "y", "z"]
     with pytest.raises(InputError, match="not numeric"):
         SurveyDesign(d, lonely_psu="certainty").mean("text")
+
+
+def test_poststratified_weights_give_the_textbook_poststratification_variance():
+    """Post-stratification (Lohr 2019, sec. 4.4; Särndal, Swensson & Wretman 1992, sec. 7.6): with
+    weights N_g / n_g the linearised variance is n/(n-1) * sum_g W_g^2 (n_g - 1)/n_g * s_g^2 / n_g,
+    i.e. the within-post-stratum variance only; treated as fixed weights, the between part stays in."""
+    rng = np.random.default_rng(21)
+    n = 300
+    g = rng.choice(["jung", "mittel", "alt"], n, p=[0.5, 0.3, 0.2])
+    y = rng.normal(0, 1, n) + np.select([g == "jung", g == "mittel"], [1.0, 3.0], 6.0)
+    N_g = {"jung": 3000.0, "mittel": 4000.0, "alt": 3000.0}
+    n_g = pd.Series(g).value_counts()
+    df = pd.DataFrame({"g": g, "y": y, "w": [N_g[x] / n_g[x] for x in g]})
+    cal = SurveyDesign(df, weight="w", strata=None, psu=None, calibration=["g"]).mean("y")
+    N = sum(N_g.values())
+    expect = n / (n - 1) * sum((N_g[h] / N) ** 2 * (n_g[h] - 1) / n_g[h] * df.y[df.g == h].var(ddof=1) / n_g[h]
+                               for h in N_g)
+    assert cal.estimate == pytest.approx(sum(N_g[h] / N * df.y[df.g == h].mean() for h in N_g))
+    assert cal.se == pytest.approx(np.sqrt(expect), rel=1e-10)
+    fixed = SurveyDesign(df, weight="w", strata=None, psu=None).mean("y")
+    assert fixed.se > 2 * cal.se
+    assert "calibrated to g" in cal.method
+
+
+def test_raked_weights_make_the_calibrated_margins_exact():
+    """A share that the weights were raked to has no sampling variance left (Deville & Särndal 1992)."""
+    from evaluation.survey.weights import rake
+
+    rng = np.random.default_rng(8)
+    n = 1500
+    d = pd.DataFrame({"stratum": rng.integers(0, 5, n).astype(str), "psu": rng.integers(0, 20, n).astype(str),
+                      "sex": rng.choice(["w", "m"], n), "age": rng.choice(["a", "b", "c"], n),
+                      "design_weight": rng.uniform(1, 3, n)})
+    d["weight"] = rake(d, {"sex": {"w": 600, "m": 400}, "age": {"a": 300, "b": 300, "c": 400}}).weights
+    d["is_w"] = (d["sex"] == "w").astype(float)
+    d["y"] = 2 * d["is_w"] + rng.normal(0, 1, n)
+    cal = SurveyDesign(d, weight="weight", calibration=["sex", "age"])
+    assert cal.mean("is_w").se == pytest.approx(0.0, abs=1e-12)
+    assert cal.total("is_w").se == pytest.approx(0.0, abs=1e-9)
+    fixed = SurveyDesign(d, weight="weight")
+    assert fixed.mean("is_w").se > 0.005
+    assert cal.mean("y").se < fixed.mean("y").se
+    with pytest.raises(InputError, match="calibration variable not in the data"):
+        SurveyDesign(d, weight="weight", calibration=["bildung"])

@@ -124,11 +124,17 @@ class SurveyDesign:
     lonely_psu : what to do with a stratum that has a single PSU: "error" (default), "certainty"
         (treat it as self-representing, no variance contribution) or "adjust" (centre it at the mean
         of all PSU totals, R's ``survey.lonely.psu = "adjust"``).
+    calibration : the margins the weights were raked or post-stratified to (column names; a joint
+        margin as ``"age_group:sex"``), e.g. ``list(raking_result.margins["variable"].unique())``.
+        The linearised variable is then replaced by its residual from the weighted regression on the
+        margin indicators, so the variance reflects that the weighted margins are fixed
+        (Deville & Särndal 1992; Lohr 2019, sec. 11.6; R ``survey::calibrate``). Without it the raked
+        weights are treated as fixed design weights, which is usually conservative.
     """
 
     def __init__(self, data: pd.DataFrame, *, weight: str = "design_weight", strata: str | None = "stratum",
                  psu: str | None = "psu", fpc: str | None = None, lonely_psu: str = "error",
-                 file: str | None = None) -> None:
+                 calibration: Sequence[str] | None = None, file: str | None = None) -> None:
         if lonely_psu not in LONELY_PSU:
             raise InputError("unknown lonely_psu rule", column="lonely_psu", expected=f"one of {LONELY_PSU}",
                              found=lonely_psu)
@@ -172,6 +178,27 @@ class SurveyDesign:
         self.g_codes, self.g_stratum, self.n_h = g_codes, g_stratum, n_h
         self.strata_labels = [str(x) for x in h_uniques]
         self.S = sparse.csr_matrix((np.ones(G), (g_stratum, np.arange(G))), shape=(H, G))
+        self.P = sparse.csr_matrix((np.ones(n), (g_codes, np.arange(n))), shape=(G, n))
+        self.calibration = list(calibration) if calibration else []
+        self._X = None
+        if self.calibration:
+            blocks = []
+            for var in self.calibration:
+                cols = var.split(":")
+                for c in cols:
+                    if c not in data.columns:
+                        raise InputError("calibration variable not in the data", file=file, column=c,
+                                         expected="a raking margin's column")
+                    if data[c].isna().any():
+                        i = int(np.flatnonzero(data[c].isna().to_numpy())[0])
+                        raise InputError("calibration variable is missing", file=file, row=data.index[i],
+                                         column=c, expected="a category for every respondent")
+                key = data[cols].astype(str).agg(":".join, axis=1) if len(cols) > 1 else data[cols[0]]
+                codes, uniq = pd.factorize(key)
+                blocks.append(sparse.csr_matrix((np.ones(n), (np.arange(n), codes)), shape=(n, len(uniq))))
+            X = sparse.hstack(blocks).tocsr()
+            self._X = X
+            self._XtWX_pinv = np.linalg.pinv((X.T @ X.multiply(self.w[:, None])).toarray())
         f_h = np.zeros(H)
         if fpc is not None:
             fv = pd.to_numeric(data[fpc], errors="coerce")
@@ -200,11 +227,13 @@ class SurveyDesign:
         self.df = int(G - H) if not (lonely.all()) else int(G - 1)
         self.method = ("Taylor linearisation, " + ("stratified " if strata else "") +
                        ("clustered " if psu else "") + "design" + (" with fpc" if fpc else "") +
+                       (f", weights calibrated to {', '.join(self.calibration)}" if self.calibration else "") +
                        " (Lohr 2019, ch. 9)")
 
     @classmethod
     def from_survey_responses(cls, responses: pd.DataFrame, *, weight: str = "design_weight",
                               fpc: str | None = None, lonely_psu: str = "error",
+                              calibration: Sequence[str] | None = None,
                               file: str | None = None) -> "SurveyDesign":
         """A design from a ``survey_responses`` table, validated against its data contract first.
 
@@ -213,7 +242,8 @@ class SurveyDesign:
         from ..contracts import validate
 
         data = validate(responses, "survey_responses", file=file)
-        return cls(data, weight=weight, strata="stratum", psu="psu", fpc=fpc, lonely_psu=lonely_psu, file=file)
+        return cls(data, weight=weight, strata="stratum", psu="psu", fpc=fpc, lonely_psu=lonely_psu,
+                   calibration=calibration, file=file)
 
     # ------------------------------------------------------------------ core
     def _variance(self, T: np.ndarray) -> np.ndarray:
@@ -281,7 +311,15 @@ class SurveyDesign:
             with np.errstate(divide="ignore", invalid="ignore"):
                 est = Y / W
                 z = wv * (yv - est[kv]) / W[kv]
-        T = np.bincount(gv * K + kv, weights=z, minlength=self.G * K).reshape(self.G, K)
+        if self._X is None:
+            T = np.bincount(gv * K + kv, weights=z, minlength=self.G * K).reshape(self.G, K)
+        else:
+            # residuals of e = z / w from the w-weighted regression on the margin indicators, all rows
+            E = np.zeros((self.n, K))
+            E[np.flatnonzero(valid), kv] = z / wv
+            B = self._XtWX_pinv @ (self._X.T @ (self.w[:, None] * E))
+            R = E - self._X @ B
+            T = self.P @ (self.w[:, None] * R)
         var = self._variance(T)
         # simple-random-sampling variance of the same estimator, for the design effect
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -417,7 +455,8 @@ class SurveyDesign:
 def wave_difference(data: pd.DataFrame, y: str, *, wave: str = "wave", from_wave: Any, to_wave: Any,
                     independent: bool = True, weight: str = "design_weight", strata: str | None = "stratum",
                     psu: str | None = "psu", fpc: str | None = None, lonely_psu: str = "error",
-                    kind: str = "mean", level: float = 0.95) -> DesignEstimate:
+                    calibration: Sequence[str] | None = None, kind: str = "mean",
+                    level: float = 0.95) -> DesignEstimate:
     """Change of a weighted mean (or share) from ``from_wave`` to ``to_wave`` with its interval.
 
     ``independent=True`` (default): the waves are separate samples (a new cross-section each time);
@@ -437,7 +476,10 @@ def wave_difference(data: pd.DataFrame, y: str, *, wave: str = "wave", from_wave
         key = d[wave].astype(str)
         d["_stratum_wave"] = key + "\x1f" + (d[strata].astype(str) if strata else "")
         strata = "_stratum_wave"
-    design = SurveyDesign(d, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu)
+    if calibration and independent:  # each wave was raked to its own margins
+        calibration = [f"{wave}:{c}" for c in calibration]
+    design = SurveyDesign(d, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu,
+                          calibration=calibration)
     res = design.difference(y, wave, from_wave, to_wave, kind=kind, level=level)
     design_kind = "independent samples" if independent else "shared PSUs (covariance included)"
     return DesignEstimate(variable=res.variable, domain=f"{wave} {to_wave} - {from_wave}", estimate=res.estimate,

@@ -140,14 +140,14 @@ def test_params_dict_is_accepted_by_the_parameter_file_model(sim, features):
     d = comparison_params(m.result_, "model_grossstadt")
     assert d == m.result_.to_params("model_grossstadt")
     assert d["pool"] == "matched" and d["method"] == "nearest_neighbour" and d["k"] == 5 and d["seed"] == 11
-    assert d["caliper"] == 0.5 and d["municipalities"] == m.result_.chosen("model_grossstadt")
+    assert d["caliper"] == 1.0 and d["municipalities"] == m.result_.chosen("model_grossstadt")
     assert yaml.safe_load(yaml.safe_dump(d)) == d          # plain builtin types only
     Comparison(**d)                                          # the params owner's model accepts it
     # and the matcher can be rebuilt from it: same choice
     again = ComparisonMatcher.from_params(Comparison(**d)).fit(features, sim.model_ids)
     assert again.result_.chosen("model_grossstadt") == d["municipalities"]
     text = m.result_.method_text("model_grossstadt", "Großstadt X")
-    assert "Großstadt X" in text and "Caliper 0,5" in text and "Einwohnerzahl" in text
+    assert "Großstadt X" in text and "Caliper 1" in text and "Einwohnerzahl" in text
 
 
 def test_bad_configuration(line):

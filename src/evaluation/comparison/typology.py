@@ -184,6 +184,9 @@ class Typology:
     threshold, strong, max_terms: wording of the descriptions, see :func:`describe_profile`.
     size_classes: name types by the BBSR size class of their members (needs ``population``);
         ``"auto"`` does so when population is a characteristic. Set False for Kreise.
+    n_threads: OpenMP threads for k-means (default 1: for a few thousand municipalities thread start-up
+        costs more than it saves, and on a shared machine many threads slow everything down
+        twentyfold); ``None`` leaves scikit-learn's default.
     """
 
     def __init__(
@@ -203,6 +206,7 @@ class Typology:
         strong: float = 1.0,
         max_terms: int = 3,
         size_classes: bool | Literal["auto"] = "auto",
+        n_threads: int | None = 1,
     ) -> None:
         self.k = k
         self.k_range = k_range
@@ -218,6 +222,7 @@ class Typology:
         self.strong = strong
         self.max_terms = max_terms
         self.size_classes = size_classes
+        self.n_threads = n_threads
 
     # -- checks ---------------------------------------------------------------------------------
     def _check_config(self, n: int) -> list[int]:
@@ -282,7 +287,12 @@ class Typology:
                 from scipy.cluster.hierarchy import fcluster
 
                 return fcluster(tree, k, criterion="maxclust") - 1
-            return KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit_predict(Z)
+            if self.n_threads is None:
+                return KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit_predict(Z)
+            from threadpoolctl import threadpool_limits
+
+            with threadpool_limits(limits=int(self.n_threads), user_api="openmp"):
+                return KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit_predict(Z)
 
         rows, partitions = [], {}
         for k in ks:

@@ -153,3 +153,14 @@ def test_design_weights_are_inverse_sampling_fractions():
         design_weights(s, "stratum", {"a": 400})
     with pytest.raises(InputError, match="smaller than"):
         design_weights(s, "stratum", {"a": 400, "b": 1})
+
+
+def test_empty_margin_cell_can_be_dropped_explicitly(sample):
+    control = dict(CONTROL, sex={"w": 15300.0, "m": 14655.0, "d": 45.0})
+    with pytest.raises(InputError, match="no respondent falls into"):
+        rake(sample, control)
+    res = rake(sample, control, empty_categories="drop", tol=1e-10)
+    assert res.dropped.to_dict("records") == [{"variable": "sex", "category": "d", "population": 45.0}]
+    got = res.weights.groupby(sample["sex"]).sum()
+    assert got["w"] == pytest.approx(15300.0 * 30000 / 29955) and res.weights.sum() == pytest.approx(30000)
+    assert "dropped" in res.summary()

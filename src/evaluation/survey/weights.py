@@ -85,14 +85,20 @@ class RakingResult:
     adjustment_max: float
     kish: KishResult
     tol: float
+    dropped: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=["variable", "category",
+                                                                                "population"]))
     method: str = "raking ratio / iterative proportional fitting (Deming & Stephan 1940)"
 
     def summary(self) -> str:
         state = "converged" if self.converged else "NOT converged"
+        note = ""
+        if len(self.dropped):
+            cells = ", ".join(f"{r.variable} = {r.category}" for r in self.dropped.itertuples())
+            note = f"\n  empty margin cells dropped (their population spread over the variable's other cells): {cells}"
         return (f"{self.method}\n  {state} after {self.iterations} cycle(s); largest relative margin "
                 f"deviation {self.max_rel_error:.2e} (tolerance {self.tol:.0e})\n"
                 f"  adjustment factors (raked / start weight): {self.adjustment_min:.3f} .. {self.adjustment_max:.3f}\n"
-                f"  {self.kish.summary().splitlines()[1].strip()}")
+                f"  {self.kish.summary().splitlines()[1].strip()}" + note)
 
 
 @dataclass(frozen=True)
@@ -213,7 +219,7 @@ def margins_from_table(table: pd.DataFrame, *, municipality_id: str | None = Non
 
 
 def _codes_for_margin(sample: pd.DataFrame, variable: str, targets: Mapping[str, float],
-                      file: str | None) -> np.ndarray:
+                      file: str | None, allow_empty: bool = False) -> np.ndarray:
     """Index of every respondent's margin cell (factorise each column, then look the few combinations up)."""
     cols = variable.split(JOINT_SEP)
     missing_cols = [c for c in cols if c not in sample.columns]
@@ -246,7 +252,7 @@ def _codes_for_margin(sample: pd.DataFrame, variable: str, targets: Mapping[str,
                          expected=f"categories among the margin's {cats[:12]}", found=unknown[0])
     counts = np.bincount(codes, minlength=len(cats))
     empty = [cats[i] for i in np.flatnonzero(counts == 0)]
-    if empty:
+    if empty and not allow_empty:
         raise InputError(f"margin '{variable}' has categories no respondent falls into: {empty[:10]} "
                          "(collapse them with a neighbouring category before raking)",
                          file=file, column=variable, expected="at least one respondent per margin category",
@@ -263,6 +269,7 @@ def rake(
     tol: float = 1e-6,
     total_tolerance: float = 1e-3,
     on_failure: str = "raise",
+    empty_categories: str = "error",
     file: str | None = None,
 ) -> RakingResult:
     """Rake weights to population margins (Deming & Stephan 1940; Lohr 2019, sec. 8.6.2).
@@ -281,6 +288,11 @@ def rake(
         most this relative amount (otherwise raking cannot converge and :class:`InputError` says so).
     on_failure : "raise" (default: :class:`RakingError` with diagnostics) or "return" (the
         result with ``converged=False``, for inspection).
+    empty_categories : "error" (default): a margin category without any respondent raises
+        :class:`InputError`, because no weight can represent it. "drop": such a cell is dropped and
+        the other targets of that margin are scaled up so the margin keeps its total (the people
+        of the empty cell are then represented by the other cells of that variable, a visible
+        assumption recorded in ``RakingResult.dropped``). Collapsing categories is usually better.
 
     Returns :class:`RakingResult`; the weights sum to the population total.
     """
@@ -305,13 +317,29 @@ def rake(
     codes: list[np.ndarray] = []
     names = list(margins)
     totals = []
+    if empty_categories not in {"error", "drop"}:
+        raise InputError("unknown empty_categories rule", column="empty_categories",
+                         expected="'error' or 'drop'", found=empty_categories)
+    dropped: list[tuple[str, str, float]] = []
+    used: dict[str, dict[str, float]] = {}
     for var in names:
         cell = {str(k): float(v) for k, v in margins[var].items()}
         bad = [k for k, v in cell.items() if not np.isfinite(v) or v <= 0]
         if bad:
             raise InputError(f"margin '{var}' has non-positive or missing population values", column=var,
                              expected="population > 0 in every cell", found=bad[:5])
-        codes.append(_codes_for_margin(sample, var, cell, file))
+        c = _codes_for_margin(sample, var, cell, file, allow_empty=empty_categories == "drop")
+        counts = np.bincount(c, minlength=len(cell))
+        if (counts == 0).any():
+            keys = list(cell)
+            total = sum(cell.values())
+            kept = {k: v for k, v, m in zip(keys, cell.values(), counts) if m > 0}
+            dropped.extend((var, k, cell[k]) for k, m in zip(keys, counts) if m == 0)
+            scale = total / sum(kept.values())
+            cell = {k: v * scale for k, v in kept.items()}
+            c = _codes_for_margin(sample, var, cell, file)
+        used[var] = cell
+        codes.append(c)
         targets.append(np.array(list(cell.values())))
         totals.append(targets[-1].sum())
     if max(totals) - min(totals) > total_tolerance * max(totals):
@@ -336,7 +364,7 @@ def rake(
     for var, c, t in zip(names, codes, targets):
         wt = np.bincount(c, weights=w, minlength=len(t))
         cnt = np.bincount(c, minlength=len(t))
-        for cat, target, k, x in zip(margins[var], t, cnt, wt):
+        for cat, target, k, x in zip(used[var], t, cnt, wt):
             rows.append({"variable": var, "category": str(cat), "target": target, "n": int(k),
                          "weighted": x, "rel_error": (x - target) / target})
     ratio = w / w0
@@ -344,7 +372,8 @@ def rake(
         weights=pd.Series(w, index=sample.index, name="weight"), converged=converged, iterations=it,
         max_rel_error=err, history=tuple(history), margins=pd.DataFrame(rows),
         adjustment_min=float(ratio.min()), adjustment_max=float(ratio.max()),
-        kish=kish_effective_n(w), tol=tol)
+        kish=kish_effective_n(w), tol=tol,
+        dropped=pd.DataFrame(dropped, columns=["variable", "category", "population"]))
     if not converged and on_failure == "raise":
         worst = result.margins.loc[result.margins["rel_error"].abs().idxmax()]
         raise RakingError(

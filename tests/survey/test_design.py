@@ -238,3 +238,24 @@ def test_raked_weights_make_the_calibrated_margins_exact():
     assert cal.mean("y").se < fixed.mean("y").se
     with pytest.raises(InputError, match="calibration variable not in the data"):
         SurveyDesign(d, weight="weight", calibration=["bildung"])
+
+
+def test_wave_differences_table_agrees_with_single_differences(two_waves):
+    from evaluation.survey.design import wave_differences
+
+    d = two_waves.assign(dis=two_waves["has_disability"].astype(float))
+    t = wave_differences(d, ["y", "dis"], from_wave=2019, to_wave=2022)
+    for item in ("y", "dis"):
+        one = wave_difference(d, item, from_wave=2019, to_wave=2022)
+        row = t[t["item"] == item].iloc[0]
+        assert row["difference"] == pytest.approx(one.estimate) and row["se"] == pytest.approx(one.se)
+        assert row["p_value"] == pytest.approx(one.p_value)
+    by = wave_differences(d, "y", from_wave=2019, to_wave=2022, by="stratum", independent=False)
+    # the same contrast through a combined wave|stratum column and SurveyDesign.difference
+    d["ws"] = d["wave"].astype(str) + "|" + d["stratum"]
+    design = SurveyDesign(d)
+    one = design.difference("y", "ws", "2019|nord", "2022|nord")
+    row = by[by["domain"] == "nord"].iloc[0]
+    assert row["difference"] == pytest.approx(one.estimate) and row["se"] == pytest.approx(one.se)
+    sub = d[(d.stratum == "nord") & (d.wave == 2019)]
+    assert row["estimate_a"] == pytest.approx(np.average(sub["y"], weights=sub["design_weight"]))

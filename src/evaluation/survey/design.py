@@ -452,6 +452,92 @@ class SurveyDesign:
                               method=f"difference of {kind}s, {self.method}", p_value=p)
 
 
+    def difference_table(self, items: str | Iterable[str], compare: str, a: Any, b: Any, *,
+                         by: str | Sequence[str] | None = None, kind: str = "mean",
+                         level: float = 0.95) -> pd.DataFrame:
+        """Differences ``compare = b`` minus ``compare = a`` for many items, within each domain of ``by``.
+
+        Columns: item, domain, estimate_a, estimate_b, difference, se, ci_low, ci_high, p_value,
+        n_a, n_b, df, method. The covariance through shared PSUs is included, as in :meth:`difference`.
+        """
+        if kind not in {"mean", "proportion", "total"}:
+            raise InputError("unknown estimate kind", column="kind", expected="mean, proportion or total", found=kind)
+        items = [items] if isinstance(items, str) else list(items)
+        if compare not in self.data.columns:
+            raise InputError("comparison variable not in the data", file=self.file, column=compare,
+                             expected="an existing column")
+        cmp_key = self.data[compare].astype("string")
+        for v in (a, b):
+            if not (cmp_key == str(v)).any():
+                raise InputError("comparison value not in the data", file=self.file, column=compare,
+                                 expected=f"one of {sorted(cmp_key.dropna().unique().tolist())[:12]}", found=v)
+        within, labels = self._domain_codes(by)
+        side = np.where(cmp_key == str(a), 0, np.where(cmp_key == str(b), 1, -1))
+        side = np.where(pd.isna(cmp_key).to_numpy(), -1, side)
+        K = len(labels)
+        k = np.where((within >= 0) & (side >= 0), within * 2 + side, -1)
+        q = stats.t.ppf(0.5 + level / 2, self.df) if self.df > 0 else np.nan
+        frames = []
+        for item in items:
+            name, y = self._numeric(item)
+            r = self._means(y, k, 2 * K, "total" if kind == "total" else "mean")
+            est = r["est"].reshape(K, 2)
+            n = r["n"].reshape(K, 2)
+            Td = r["T"][:, 1::2] - r["T"][:, 0::2]
+            se = np.sqrt(self._variance(Td))
+            diff = est[:, 1] - est[:, 0]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p = 2 * stats.t.sf(np.abs(diff / se), self.df)
+            empty = (n[:, 0] == 0) | (n[:, 1] == 0)
+            frame = pd.DataFrame({"item": name, "domain": labels if by is not None else [None] * K,
+                                  "estimate_a": est[:, 0], "estimate_b": est[:, 1], "difference": diff, "se": se,
+                                  "ci_low": diff - q * se, "ci_high": diff + q * se, "p_value": p,
+                                  "n_a": n[:, 0], "n_b": n[:, 1], "df": self.df,
+                                  "method": f"difference of {kind}s ({compare}: {b} - {a}), {self.method}"})
+            frame.loc[empty, ["estimate_a", "estimate_b", "difference", "se", "ci_low", "ci_high", "p_value"]] = np.nan
+            frame.loc[n[:, 0] == 0, "estimate_a"] = np.nan
+            frames.append(frame)
+        return pd.concat(frames, ignore_index=True)
+
+
+def _wave_design(data: pd.DataFrame, wave: str, waves: tuple[Any, Any], independent: bool, weight: str,
+                 strata: str | None, psu: str | None, fpc: str | None, lonely_psu: str,
+                 calibration: Sequence[str] | None) -> SurveyDesign:
+    if wave not in data.columns:
+        raise InputError("wave column not in the data", column=wave, expected="an existing column")
+    d = data[data[wave].isin(list(waves))].copy()
+    for v in waves:
+        if not (d[wave] == v).any():
+            raise InputError("wave not in the data", column=wave,
+                             expected=f"one of {sorted(data[wave].dropna().unique().tolist())}", found=v)
+    if independent:
+        key = d[wave].astype(str)
+        d["_stratum_wave"] = key + "\x1f" + (d[strata].astype(str) if strata else "")
+        strata = "_stratum_wave"
+    if calibration:  # each wave was raked to its own margins
+        calibration = [f"{wave}:{c}" for c in calibration]
+    return SurveyDesign(d, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu,
+                        calibration=calibration)
+
+
+def wave_differences(data: pd.DataFrame, items: str | Iterable[str], *, wave: str = "wave", from_wave: Any,
+                     to_wave: Any, by: str | Sequence[str] | None = None, independent: bool = True,
+                     weight: str = "design_weight", strata: str | None = "stratum", psu: str | None = "psu",
+                     fpc: str | None = None, lonely_psu: str = "error", calibration: Sequence[str] | None = None,
+                     kind: str = "mean", level: float = 0.95) -> pd.DataFrame:
+    """Change from ``from_wave`` to ``to_wave`` for many items (and domains ``by``) as a tidy table.
+
+    Same design rules as :func:`wave_difference`; columns as in :meth:`SurveyDesign.difference_table`
+    with ``estimate_a`` the earlier and ``estimate_b`` the later wave.
+    """
+    design = _wave_design(data, wave, (from_wave, to_wave), independent, weight, strata, psu, fpc, lonely_psu,
+                          calibration)
+    out = design.difference_table(items, wave, from_wave, to_wave, by=by, kind=kind, level=level)
+    out["method"] = out["method"] + ("; waves as independent samples" if independent
+                                     else "; waves share PSUs (covariance included)")
+    return out
+
+
 def wave_difference(data: pd.DataFrame, y: str, *, wave: str = "wave", from_wave: Any, to_wave: Any,
                     independent: bool = True, weight: str = "design_weight", strata: str | None = "stratum",
                     psu: str | None = "psu", fpc: str | None = None, lonely_psu: str = "error",
@@ -463,23 +549,11 @@ def wave_difference(data: pd.DataFrame, y: str, *, wave: str = "wave", from_wave
     strata are then taken per wave so the covariance is zero and ``v(diff) = v1 + v2`` (Lohr 2019,
     sec. 9.1). ``independent=False``: the waves re-use the same PSUs (a panel of areas or the same
     respondents); the covariance between waves through shared PSUs is estimated (Kish 1965,
-    sec. 12.4), which usually narrows the interval.
+    sec. 12.4), which usually narrows the interval. ``calibration`` names the margins each wave's
+    weights were raked to (they are taken per wave).
     """
-    if wave not in data.columns:
-        raise InputError("wave column not in the data", column=wave, expected="an existing column")
-    d = data[data[wave].isin([from_wave, to_wave])].copy()
-    for v in (from_wave, to_wave):
-        if not (d[wave] == v).any():
-            raise InputError("wave not in the data", column=wave,
-                             expected=f"one of {sorted(data[wave].dropna().unique().tolist())}", found=v)
-    if independent:
-        key = d[wave].astype(str)
-        d["_stratum_wave"] = key + "\x1f" + (d[strata].astype(str) if strata else "")
-        strata = "_stratum_wave"
-    if calibration and independent:  # each wave was raked to its own margins
-        calibration = [f"{wave}:{c}" for c in calibration]
-    design = SurveyDesign(d, weight=weight, strata=strata, psu=psu, fpc=fpc, lonely_psu=lonely_psu,
-                          calibration=calibration)
+    design = _wave_design(data, wave, (from_wave, to_wave), independent, weight, strata, psu, fpc, lonely_psu,
+                          calibration)
     res = design.difference(y, wave, from_wave, to_wave, kind=kind, level=level)
     design_kind = "independent samples" if independent else "shared PSUs (covariance included)"
     return DesignEstimate(variable=res.variable, domain=f"{wave} {to_wave} - {from_wave}", estimate=res.estimate,

@@ -98,3 +98,12 @@ def test_unsupported_and_missing_files(tmp_path):
     broken.write_bytes(b"not an spss file at all")
     with pytest.raises(InputError, match="cannot read"):
         read_survey(broken)
+
+
+def test_csv_identifiers_keep_leading_zeros(tmp_path):
+    path = tmp_path / "antworten.csv"
+    path.write_text("respondent_id,psu,plz,q1\n0001,007,01067,3\n0002,008,91052,\n", encoding="utf-8")
+    df, _ = read_survey(path, text_columns=["plz"])
+    assert df["respondent_id"].tolist() == ["0001", "0002"] and df["psu"].tolist() == ["007", "008"]
+    assert df["plz"].tolist() == ["01067", "91052"]
+    assert df["q1"].iloc[0] == 3 and np.isnan(df["q1"].iloc[1])

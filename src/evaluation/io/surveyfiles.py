@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from ..contracts import ID_COLUMNS
 from ..errors import InputError
 
 SUPPORTED = {".sav": "spss", ".zsav": "spss", ".por": "spss_por", ".dta": "stata", ".csv": "csv", ".txt": "csv"}
@@ -126,7 +127,8 @@ def _stata_extended_missing(df: pd.DataFrame) -> dict[str, list[Any]]:
     return found
 
 
-def _read_csv(path: Path, encoding: str | None, sep: str | None) -> tuple[pd.DataFrame, str]:
+def _read_csv(path: Path, encoding: str | None, sep: str | None,
+              text_columns: Iterable[str] = ()) -> tuple[pd.DataFrame, str]:
     raw = path.read_bytes()
     candidates = [encoding] if encoding else ["utf-8-sig", "cp1252"]
     last: Exception | None = None
@@ -142,7 +144,10 @@ def _read_csv(path: Path, encoding: str | None, sep: str | None) -> tuple[pd.Dat
         except (pd.errors.ParserError, ValueError) as exc:
             raise InputError(f"cannot parse the CSV file: {exc}", file=path,
                              expected="a delimited text file with one header line") from exc
+        keep_text = set(ID_COLUMNS) | set(text_columns)
         for col in df.columns:  # numbers where the whole column is numeric, text otherwise
+            if col in keep_text:  # identifiers stay text: '0012' keeps its zeros
+                continue
             conv = pd.to_numeric(df[col], errors="coerce")
             if conv.notna().sum() == df[col].notna().sum():
                 df[col] = conv
@@ -161,6 +166,7 @@ def read_survey(
     check_labels: bool | Iterable[str] = False,
     columns: Iterable[str] | None = None,
     sep: str | None = None,
+    text_columns: Iterable[str] | None = None,
 ) -> tuple[pd.DataFrame, SurveyLabels]:
     """Read an SPSS, Stata or CSV survey file into a DataFrame plus its :class:`SurveyLabels`.
 
@@ -179,6 +185,8 @@ def read_survey(
         have a value label; an unlabelled code raises :class:`InputError` with file, line and column.
     columns : read only these columns.
     sep : CSV separator (sniffed when omitted).
+    text_columns : CSV columns to keep as text although they look numeric; the identifier columns
+        of the data contracts (respondent_id, stratum, psu, area_id ...) always stay text.
 
     Returns
     -------
@@ -197,7 +205,7 @@ def read_survey(
     found: dict[str, list[Any]] = {}
     line_offset = 1
     if kind == "csv":
-        df, enc = _read_csv(path, encoding, sep)
+        df, enc = _read_csv(path, encoding, sep, text_columns or ())
         if cols is not None:
             missing = [c for c in cols if c not in df.columns]
             if missing:

@@ -184,7 +184,7 @@ def test_uncertainty_and_sensitivity_shapes_and_determinism():
     space = {"normalisation": ["rank"], "aggregation": ["geometric"]}
     cache = ci._combo_inputs(space, ci._slice(None))
     u = np.full((1, 2 + 6 + 3), 0.5)  # weight multipliers exactly 1
-    mc = ci._evaluate(u, space, cache, weight_noise=0.25)[:, 0]
+    mc = ci._evaluate(u, space, cache, weight_noise=0.25)[0]
     ref = ci.with_(normalisation="rank", aggregation="geometric", range=(1.0, 100.0)).results(2021)
     np.testing.assert_allclose(np.sort(mc), np.sort(ref["index"].to_numpy()), rtol=1e-10)
     s = ci.sensitivity(n=64, seed=1)

@@ -119,7 +119,8 @@ def _aggregate_draws(xn: np.ndarray, domain_of: np.ndarray, n_domains: int, w: n
     """Nested power-mean aggregation for a batch of weight draws.
 
     xn: (n × p) normalised values (NaN = missing); w: (p × B) indicator weights (each column sums
-    to one within every domain); v: (D × B) domain weights. Returns the (n × B) index values.
+    to one within every domain); v: (D × B) domain weights. Returns the (B × n) index values
+    (draw-major, so that ranking each draw works on contiguous rows).
     Because the same power mean is used at both levels, the index in the transformed space is the
     v-weighted sum of the domain means in the transformed space, which keeps everything a matrix
     product.
@@ -127,24 +128,56 @@ def _aggregate_draws(xn: np.ndarray, domain_of: np.ndarray, n_domains: int, w: n
     r = _POWER[aggregation]
     mask = np.isfinite(xn)
     xt = np.where(mask, _transform(np.where(mask, xn, 1.0), r), 0.0)
-    m = mask.astype(float)
-    acc = np.zeros((xn.shape[0], w.shape[1]))
-    complete = np.ones((xn.shape[0], w.shape[1]), dtype=bool)
-    for d in range(n_domains):
-        cols = domain_of == d
-        num = xt[:, cols] @ w[cols]
-        den = m[:, cols] @ w[cols]
-        has = den > 0
-        complete &= has
-        with np.errstate(invalid="ignore", divide="ignore"):
-            acc += np.where(has, num / np.where(has, den, 1.0), 0.0) * v[d]
-    out = _untransform(acc, r)
-    return np.where(complete, out, np.nan)
+    out = np.empty((w.shape[1], xn.shape[0]))
+    full = mask.all(axis=1)
+    if full.all():
+        # no missing value: the nested mean is one weighted sum with weights w_j * v_domain(j)
+        out[:] = (w * v[domain_of]).T @ xt.T
+    elif full.any():
+        out[:, full] = (w * v[domain_of]).T @ xt[full].T
+    part = ~full
+    if part.any():
+        xp, m = xt[part], mask[part].astype(float)
+        acc = np.zeros((xp.shape[0], w.shape[1]))
+        complete = np.ones((xp.shape[0], w.shape[1]), dtype=bool)
+        for d in range(n_domains):
+            cols = domain_of == d
+            num = xp[:, cols] @ w[cols]
+            den = m[:, cols] @ w[cols]
+            has = den > 0
+            complete &= has
+            with np.errstate(invalid="ignore", divide="ignore"):
+                acc += np.where(has, num / np.where(has, den, 1.0), 0.0) * v[d]
+        out[:, part] = np.where(complete, acc, np.nan).T
+    return _untransform(out, r)
 
 
 def _rank_desc(scores: np.ndarray) -> np.ndarray:
-    """Rank 1 = highest score, along axis 0, ties get the lowest rank ('min'); NaN -> NaN."""
-    return pd.DataFrame(scores).rank(axis=0, ascending=False, method="min").to_numpy()
+    """Rank 1 = highest score, along axis 0, ties share the best rank ('min'); NaN -> NaN."""
+    s = np.asarray(scores, dtype=float)
+    if s.ndim == 1:
+        return _rank_rows(s[None, :])[0]
+    return _rank_rows(s.T).T
+
+
+def _rank_rows(s: np.ndarray) -> np.ndarray:
+    """Ranks within each row (draws × units): 1 = highest, ties share the best rank ('min'), NaN -> NaN.
+
+    The same as ``DataFrame.rank(axis=1, ascending=False, method="min")``, vectorised with one
+    argsort along contiguous rows (the Monte Carlo ranks thousands of draws). float32 output.
+    """
+    neg = np.where(np.isnan(s), np.inf, -s)
+    order = np.argsort(neg, axis=1)
+    srt = np.take_along_axis(neg, order, axis=1)
+    n = s.shape[1]
+    pos = np.arange(n, dtype=np.float32)[None, :]
+    new = np.ones(srt.shape, dtype=bool)
+    new[:, 1:] = srt[:, 1:] != srt[:, :-1]
+    first = np.maximum.accumulate(np.where(new, pos, np.float32(0)), axis=1) + 1
+    ranks = np.empty_like(first)
+    np.put_along_axis(ranks, order, first, axis=1)
+    ranks[np.isnan(s)] = np.nan
+    return ranks
 
 
 def cronbach_alpha(items: np.ndarray | pd.DataFrame) -> float:
@@ -333,6 +366,7 @@ class CompositeIndex:
         self._check_config()
         meta = self._meta()
         self._data_in, self._groups_in = data, groups
+        self._step_cache = {}
         wide = self._to_wide(data, unit, meta)
         self.raw_ = wide
         self.meta_ = meta.loc[list(wide.columns)]
@@ -397,10 +431,15 @@ class CompositeIndex:
         else:
             ref_mask = np.ones(len(wide), dtype=bool)
 
-        imputed, n_imputed = self._impute(wide, p["imputation"], years)
+        cache = self.__dict__.setdefault("_step_cache", {})
+        key = (p["imputation"], p["outliers"], p["base_year"], p["skew_limit"], p["kurtosis_limit"], p["max_winsorised"])
+        if key not in cache:
+            imputed, n_imputed = self._impute(wide, p["imputation"], years)
+            treated, treatment = self._treat(imputed, p, ref_mask)
+            cache[key] = (imputed, n_imputed, treated, treatment)
+        imputed, n_imputed, treated, treatment = cache[key]
         steps.append({"step": "imputation", "method": p["imputation"], "imputed": n_imputed})
 
-        treated, treatment = self._treat(imputed, p, ref_mask)
         steps.append({"step": "outliers", "method": p["outliers"],
                       "treated": {k: v for k, v in treatment["action"].items() if v != "none"}})
 
@@ -685,8 +724,8 @@ class CompositeIndex:
         idx = self.scores_[sel]
         ivd = pd.DataFrame({
             "lebensbereich": lb,
-            "r_domain": [xn[c].corr(dom[lb[c]]) for c in xn.columns],
-            "r_index": [xn[c].corr(idx) for c in xn.columns],
+            "r_domain": [_pearson(xn[c].to_numpy(), dom[lb[c]].to_numpy()) for c in xn.columns],
+            "r_index": [_pearson(xn[c].to_numpy(), idx.to_numpy()) for c in xn.columns],
         })
         dcorr = dom.assign(index=idx).corr()
         alpha = pd.Series({d: cronbach_alpha(xn[list(lb.index[lb == d])]) for d in self.domains_}, name="cronbach_alpha")
@@ -745,7 +784,7 @@ class CompositeIndex:
         return cache
 
     def _evaluate(self, u: np.ndarray, space: dict[str, list], cache, weight_noise: float) -> np.ndarray:
-        """Index values (units × draws) for uniform draws ``u`` (draws × (k + p + D))."""
+        """Index values (draws × units) for uniform draws ``u`` (draws × (k + p + D))."""
         keys = list(space)
         k = len(keys)
         p_ind = len(self.meta_)
@@ -755,7 +794,7 @@ class CompositeIndex:
         mult_w = 1 - weight_noise + 2 * weight_noise * u[:, k:k + p_ind]          # draws × p
         mult_v = 1 - weight_noise + 2 * weight_noise * u[:, k + p_ind:k + p_ind + n_dom]
         n_units = next(iter(cache.values()))[0].shape[0]
-        out = np.empty((n_units, len(u)))
+        out = np.empty((len(u), n_units))
         combos = [tuple(space[key][lv] for key, lv in zip(keys, row)) for row in level]
         combo_arr = pd.Series(combos)
         onehot = np.eye(n_dom)[self.domain_of_]                                      # p × D
@@ -767,7 +806,7 @@ class CompositeIndex:
             v = (v0[None, :] * mult_v[idx]).T
             v = v / v.sum(axis=0, keepdims=True)
             agg = dict(zip(keys, combo)).get("aggregation", self.aggregation)
-            out[:, idx] = _aggregate_draws(xn, self.domain_of_, n_dom, w, v, agg)
+            out[idx] = _aggregate_draws(xn, self.domain_of_, n_dom, w, v, agg)
         return out
 
     def uncertainty(self, n_draws: int = 1000, choices: Mapping[str, Sequence] | None = None,
@@ -794,26 +833,23 @@ class CompositeIndex:
         d = len(space) + len(self.meta_) + len(self.domains_)
         u = rng.random((n_draws, d))
         n_units = int(sel.sum())
-        ranks = np.empty((n_units, n_draws), dtype=np.float32)
+        ranks_t = np.empty((n_draws, n_units), dtype=np.float32)   # draws × units
+        scores_t = np.empty((n_draws, n_units), dtype=np.float32)
         q_lo, q_hi = alpha / 2, 1 - alpha / 2
-        score_stats = np.empty((n_units, 3))
-        score_sum = np.zeros(n_units)
-        score_draws = []
         for start in range(0, n_draws, batch):
             s = self._evaluate(u[start:start + batch], space, cache, weight_noise)
-            ranks[:, start:start + batch] = _rank_desc(s)
-            score_draws.append(s.astype(np.float32))
-            score_sum += np.nansum(s, axis=1)
-        sc = np.concatenate(score_draws, axis=1)
-        score_stats[:, 0] = np.nanmedian(sc, axis=1)
-        score_stats[:, 1:] = np.nanquantile(sc, [q_lo, q_hi], axis=1).T
-        del sc, score_draws
+            ranks_t[start:start + batch] = _rank_rows(s)
+            scores_t[start:start + batch] = s
+        score_stats = _row_quantiles(np.ascontiguousarray(scores_t.T), [0.5, q_lo, q_hi])
+        del scores_t
+        ranks = np.ascontiguousarray(ranks_t.T)
+        del ranks_t
         units = self.scores_.index[sel]
         labels = units.get_level_values(0) if isinstance(units, pd.MultiIndex) else units
         nominal = self.ranks_[sel].to_numpy()
-        rank_tbl = pd.DataFrame({"rank": nominal, "rank_median": np.nanmedian(ranks, axis=1),
-                                 "rank_low": np.nanquantile(ranks, q_lo, axis=1),
-                                 "rank_high": np.nanquantile(ranks, q_hi, axis=1)}, index=pd.Index(labels, name="unit"))
+        rq = _row_quantiles(ranks, [0.5, q_lo, q_hi])
+        rank_tbl = pd.DataFrame({"rank": nominal, "rank_median": rq[:, 0], "rank_low": rq[:, 1],
+                                 "rank_high": rq[:, 2]}, index=pd.Index(labels, name="unit"))
         score_tbl = pd.DataFrame({"index": self.scores_[sel].to_numpy(), "median": score_stats[:, 0],
                                   "low": score_stats[:, 1], "high": score_stats[:, 2]},
                                  index=pd.Index(labels, name="unit"))
@@ -840,10 +876,10 @@ class CompositeIndex:
         nominal = self.ranks_[sel].to_numpy(dtype=float)
 
         def model(u: np.ndarray) -> np.ndarray:
-            r = _rank_desc(self._evaluate(u, space, cache, weight_noise))
+            r = _rank_rows(self._evaluate(u, space, cache, weight_noise))  # draws × units
             if output == "ranks":
-                return r.T
-            return np.nanmean(np.abs(r - nominal[:, None]), axis=0)
+                return r
+            return np.nanmean(np.abs(r - nominal[None, :]), axis=1)
 
         factors = {key: 1 for key in space} | {"weights": len(self.meta_) + len(self.domains_)}
         return sobol_indices(model, factors, n=n, seed=seed, batch=500)
@@ -854,6 +890,29 @@ class CompositeIndex:
         rows += [("indicators", len(self.meta_)), ("Lebensbereiche", len(self.domains_)),
                  ("units x periods", len(self.scores_)), ("without index", len(self.incomplete_))]
         return summary_block("Composite index (OECD/JRC Handbook 2008)", rows)
+
+
+def _pearson(a: np.ndarray, b: np.ndarray) -> float:
+    """Pearson correlation over the pairs where both values are present (NaN if < 3 pairs or no spread)."""
+    ok = np.isfinite(a) & np.isfinite(b)
+    if ok.sum() < 3:
+        return float("nan")
+    a, b = a[ok] - a[ok].mean(), b[ok] - b[ok].mean()
+    den = np.sqrt((a * a).sum() * (b * b).sum())
+    return float((a * b).sum() / den) if den > 0 else float("nan")
+
+
+def _row_quantiles(a: np.ndarray, qs: Sequence[float]) -> np.ndarray:
+    """Quantiles per row (n × len(qs)); rows with NaN use the NaN-aware (slow) path, the rest one call."""
+    out = np.full((a.shape[0], len(qs)), np.nan)
+    nan_rows = np.isnan(a).any(axis=1)
+    if (~nan_rows).any():
+        out[~nan_rows] = np.quantile(a[~nan_rows], qs, axis=1).T
+    for i in np.flatnonzero(nan_rows):
+        row = a[i][np.isfinite(a[i])]
+        if row.size:
+            out[i] = np.quantile(row, qs)
+    return out
 
 
 def skew_kurtosis(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -259,3 +259,12 @@ def test_wave_differences_table_agrees_with_single_differences(two_waves):
     assert row["difference"] == pytest.approx(one.estimate) and row["se"] == pytest.approx(one.se)
     sub = d[(d.stratum == "nord") & (d.wave == 2019)]
     assert row["estimate_a"] == pytest.approx(np.average(sub["y"], weights=sub["design_weight"]))
+
+
+def test_domains_crossed_from_two_columns_leave_out_missing_values():
+    d = pd.DataFrame({"stratum": ["a"] * 4 + ["b"] * 4, "psu": list("11223344"), "design_weight": 1.0,
+                      "y": np.arange(8.0), "sex": ["w", "m", None, "w", "m", "w", "m", "m"],
+                      "dis": [1, 0, 1, 0, 1, 0, 1, 0]})
+    t = SurveyDesign(d).table("y", by=["sex", "dis"]).set_index("domain")
+    assert list(t.index) == ["m | 0", "m | 1", "w | 0", "w | 1"]
+    assert t.loc["m | 0", "estimate"] == 4.0 and t.loc["w | 1", "n"] == 1 and t["n"].sum() == 7

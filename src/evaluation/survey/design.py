@@ -293,8 +293,11 @@ class SurveyDesign:
                 if c not in self.data.columns:
                     raise InputError("domain variable not in the data", file=self.file, column=c,
                                      expected="an existing column")
-            key = self.data[cols[0]].astype("string") if len(cols) == 1 else \
-                self.data[cols].astype("string").agg(" | ".join, axis=1)
+            if len(cols) == 1:
+                key = self.data[cols[0]].astype("string")
+            else:
+                parts = self.data[cols].astype("string")
+                key = parts[cols[0]].str.cat([parts[c] for c in cols[1:]], sep=" | ")  # NA in any part -> NA
         codes, uniques = pd.factorize(key, sort=True)  # NaN domain -> -1 (excluded)
         return np.asarray(codes, dtype=np.int64), [str(u) for u in uniques]
 

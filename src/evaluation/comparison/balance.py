@@ -134,14 +134,23 @@ def balance_table(
         variables = variables + ["propensity_logit"]
     rows: list[dict[str, Any]] = []
 
+    values = X[variables].to_numpy(dtype=float)
+    labels = {v: variable_label(v) for v in variables}
+
+    def rows_of(ids) -> np.ndarray:
+        pos = X.index.get_indexer(pd.Index(ids, dtype=object))
+        return pos
+
     def add(model: str, t_ids: list[str], before_ids: list[str], after_w: pd.Series) -> None:
-        for v in variables:
-            col = X[v]
-            t = col.reindex(t_ids).to_numpy(dtype=float)
-            b = col.reindex(before_ids).dropna().to_numpy(dtype=float)
-            a = col.reindex(after_w.index)
-            keep = a.notna().to_numpy()
-            a_vals, a_w = a.to_numpy(dtype=float)[keep], after_w.to_numpy(dtype=float)[keep]
+        t_pos, b_pos, a_pos = rows_of(t_ids), rows_of(before_ids), rows_of(after_w.index)
+        w_all = after_w.to_numpy(dtype=float)
+        for j, v in enumerate(variables):
+            t = np.where(t_pos >= 0, values[np.maximum(t_pos, 0), j], np.nan)
+            b = values[b_pos[b_pos >= 0], j]
+            b = b[~np.isnan(b)]
+            a = np.where(a_pos >= 0, values[np.maximum(a_pos, 0), j], np.nan)
+            keep = ~np.isnan(a)
+            a_vals, a_w = a[keep], w_all[keep]
             if np.isnan(t).any():
                 missing = [i for i, x in zip(t_ids, t) if np.isnan(x)]
                 raise InputError(f"model municipality '{missing[0]}' has no value for '{v}'", row=missing[0],
@@ -149,7 +158,7 @@ def balance_table(
             binary = _is_binary(t, b)
             den = smd_denominator(t, b, binary=binary)
             rows.append({
-                "model_id": model, "variable": v, "label": variable_label(v),
+                "model_id": model, "variable": v, "label": labels[v],
                 "mean_model": float(t.mean()), "mean_before": float(b.mean()),
                 "mean_after": _wmean(a_vals, a_w) if len(a_vals) else np.nan, "sd_denominator": den,
                 "smd_before": standardised_mean_difference(t, b, denominator=den),

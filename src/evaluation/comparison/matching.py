@@ -282,8 +282,6 @@ class ComparisonMatcher:
         municipality in ``features`` that is not a model municipality. Model municipalities are never
         candidates.
         """
-        from sklearn.linear_model import LogisticRegression
-
         caliper = self._check_config()
         models = as_id_list(model_ids, what="model municipality")
         exact_values: pd.Series | None = None
@@ -305,20 +303,24 @@ class ComparisonMatcher:
                          and pd.api.types.is_numeric_dtype(table_in[c]) and not pd.api.types.is_bool_dtype(table_in[c])]
         X = feature_table(table_in, variables, what="matching characteristics")
         require_complete(X, models)
+        model_set = set(models)
         if candidates is None:
-            pool = [i for i in X.index if i not in set(models)]
+            pool = [i for i in X.index if i not in model_set]
         else:
-            pool = [str(c) for c in candidates if str(c) not in set(models)]
-            unknown = [c for c in pool if c not in X.index]
+            pool = list(dict.fromkeys(str(c) for c in candidates if str(c) not in model_set))
+            known = set(X.index)
+            unknown = [c for c in pool if c not in known]
             if unknown:
                 raise InputError(f"candidate '{unknown[0]}' is not in the characteristics table "
                                  f"({len(unknown)} unknown)", row=unknown[0], column="municipality_id",
                                  expected="every candidate to have a row of characteristics")
-        incomplete = [c for c in pool if X.loc[c].isna().any()]
+        has_gap = X.isna().any(axis=1)
+        incomplete = [c for c in pool if has_gap[c]] if has_gap.any() else []
         if incomplete:
             warnings.warn(f"matching: {len(incomplete)} candidate(s) without all characteristics left out "
                           f"(e.g. {incomplete[:5]})", ComparisonWarning, stacklevel=2)
-            pool = [c for c in pool if c not in set(incomplete)]
+            gap_set = set(incomplete)
+            pool = [c for c in pool if c not in gap_set]
         if exact_values is not None:
             miss = [i for i in models + pool if i not in exact_values.index or pd.isna(exact_values.get(i))]
             if miss:
@@ -336,6 +338,8 @@ class ComparisonMatcher:
             emb = Z @ _whitener(Z, self.distance)
             scale = np.sqrt(len(used))
         else:
+            from sklearn.linear_model import LogisticRegression
+
             y = np.r_[np.ones(n_models), np.zeros(len(pool))]
             lr = LogisticRegression(C=1.0, max_iter=5000).fit(Z, y)
             logit = lr.decision_function(Z)

@@ -187,6 +187,7 @@ class Typology:
     n_threads: OpenMP threads for k-means (default 1: for a few thousand municipalities thread start-up
         costs more than it saves, and on a shared machine many threads slow everything down
         twentyfold); ``None`` leaves scikit-learn's default.
+    n_init: k-means restarts per k (the best of ``n_init`` k-means++ starts is kept).
     """
 
     def __init__(
@@ -207,6 +208,7 @@ class Typology:
         max_terms: int = 3,
         size_classes: bool | Literal["auto"] = "auto",
         n_threads: int | None = 1,
+        n_init: int = 10,
     ) -> None:
         self.k = k
         self.k_range = k_range
@@ -223,6 +225,7 @@ class Typology:
         self.max_terms = max_terms
         self.size_classes = size_classes
         self.n_threads = n_threads
+        self.n_init = n_init
 
     # -- checks ---------------------------------------------------------------------------------
     def _check_config(self, n: int) -> list[int]:
@@ -288,11 +291,11 @@ class Typology:
 
                 return fcluster(tree, k, criterion="maxclust") - 1
             if self.n_threads is None:
-                return KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit_predict(Z)
+                return KMeans(n_clusters=k, n_init=self.n_init, random_state=self.seed).fit_predict(Z)
             from threadpoolctl import threadpool_limits
 
             with threadpool_limits(limits=int(self.n_threads), user_api="openmp"):
-                return KMeans(n_clusters=k, n_init=10, random_state=self.seed).fit_predict(Z)
+                return KMeans(n_clusters=k, n_init=self.n_init, random_state=self.seed).fit_predict(Z)
 
         rows, partitions = [], {}
         for k in ks:

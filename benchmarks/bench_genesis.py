@@ -1,7 +1,8 @@
 """Benchmark: read_genesis on a ~100 MB classic GENESIS table beside pandas.read_csv on the same bytes.
 
 Generates ``benchmarks/output/genesis_classic_100mb.csv`` (ISO-8859-1, the Regionaldatenbank's
-13211 layout: title block, three header lines, time/code/name row dimensions, 13 value columns
+13211 layout at Gemeinde level: title block, three header lines, time/code/name row dimensions for
+about 11 000 Gemeinden, 13 value columns
 with decimal commas and the symbols ``-``, ``.``, ``x``, ``(..)``, ``p``; footer), then times, each
 in a fresh process so that peak memory (max RSS) is the run's own:
 
@@ -42,6 +43,8 @@ FOOTER = ('__________\n"© Statistische Ämter des Bundes und der Länder, Deuts
 def generate(path: Path, megabytes: float) -> tuple[int, int]:
     """Write the file; return (header lines, data lines)."""
     rng = np.random.default_rng(2021)
+    # about as many regions as Germany has Gemeinden (10 800): a Gemeinde table over many years
+    pool = np.unique(rng.integers(1_001_000, 16_077_999, 11_000))
     path.parent.mkdir(parents=True, exist_ok=True)
     target = int(megabytes * 1_000_000)
     n_lines = 0
@@ -51,7 +54,7 @@ def generate(path: Path, megabytes: float) -> tuple[int, int]:
         block = 20_000
         while written < target:
             years = rng.integers(2000, 2024, block)
-            codes = rng.integers(1_001_000, 16_077_999, block)
+            codes = pool[rng.integers(0, len(pool), block)]
             counts = rng.integers(0, 300_000, (block, 7)).astype(object)
             rates = np.round(rng.uniform(0, 30, (block, 6)), 1)
             rate_txt = np.char.replace(rates.astype(str), ".", ",").astype(object)

@@ -40,7 +40,9 @@ million values but only a few hundred distinct regions and variables.
 from __future__ import annotations
 
 import csv
+import os
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -318,8 +320,12 @@ def _read_block(src: Source, layout: Layout) -> pa.Table:
 
 def _categorical(indices: np.ndarray, labels: list[str] | np.ndarray, repeat: int = 1) -> pd.Categorical:
     """Categorical from dictionary indices and their labels (labels may repeat: merged)."""
-    uniq, inverse = np.unique(np.asarray(labels, dtype=object).astype(str), return_inverse=True)
-    codes = inverse[indices] if len(indices) else np.asarray(indices, dtype=np.int64)
+    labels = [str(x) for x in labels]
+    if len(set(labels)) == len(labels):  # the usual case: Arrow's dictionary is unique already
+        uniq, codes = labels, np.asarray(indices, dtype=np.int64)
+    else:  # labels that became equal (e.g. after stripping the indentation) are merged
+        uniq, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
+        codes = inverse[indices] if len(indices) else np.asarray(indices, dtype=np.int64)
     if repeat > 1:
         codes = np.repeat(codes, repeat)
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype="str"), validate=False)
@@ -356,7 +362,7 @@ def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] |
     for j in range(n_rd):
         enc_col = pc.dictionary_encode(block.column(j)).combine_chunks()
         dims[j] = (enc_col.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                   [v.strip() for v in enc_col.dictionary.to_pylist()])
+                   pc.utf8_trim_whitespace(enc_col.dictionary).to_pylist())
     roles: dict[int, str] = {}
     for j in range(n_rd):
         uniq = pd.Series([u for u in dims[j][1] if u], dtype="string")
@@ -392,21 +398,33 @@ def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] |
     values = np.empty((n_rows, n_v), dtype="float64")
     flag_codes = np.zeros((n_rows, n_v), dtype="int8")
     problems: list[Problem] = []
-    for k, j in enumerate(value_cols):
+
+    def parse(j: int):
         try:
-            values[:, k], flag_codes[:, k] = parse_codes(block.column(j), decimal=decimal)
+            return parse_codes(block.column(j), decimal=decimal)
         except UndefinedSymbols as exc:
-            filled = int(pc.sum(pc.not_equal(pc.utf8_trim_whitespace(block.column(j)), "")).as_py() or 0)
-            if len(exc.cells) == filled:
-                raise InputError(
-                    "the column headers do not line up with the data: this column holds text in every line, "
-                    "not values (a row dimension the header lines do not leave empty?)", file=src.label,
-                    row=int(lines[0]), column=variables[k], expected="numbers or symbols below each column header",
-                    found=exc.cells[0].text) from None
-            for bad in exc.cells[:50]:
-                problems.append(Problem("a cell holds a symbol that the Zeichenerklärung does not define",
-                                        src.label, int(lines[bad.position]), variables[k],
-                                        "a number or one of - . x / ... * ( ) and a trailing p r s e", bad.text))
+            return exc
+
+    # Arrow's kernels release the GIL: the columns are parsed in parallel threads
+    workers = min(len(value_cols), os.cpu_count() or 1, 8)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        parsed = list(pool.map(parse, value_cols))
+    for k, (j, result) in enumerate(zip(value_cols, parsed)):
+        if not isinstance(result, UndefinedSymbols):
+            values[:, k], flag_codes[:, k] = result
+            continue
+        exc = result
+        filled = int(pc.sum(pc.not_equal(pc.utf8_trim_whitespace(block.column(j)), "")).as_py() or 0)
+        if len(exc.cells) == filled:
+            raise InputError(
+                "the column headers do not line up with the data: this column holds text in every line, "
+                "not values (a row dimension the header lines do not leave empty?)", file=src.label,
+                row=int(lines[0]), column=variables[k], expected="numbers or symbols below each column header",
+                found=exc.cells[0].text) from None
+        for bad in exc.cells[:50]:
+            problems.append(Problem("a cell holds a symbol that the Zeichenerklärung does not define",
+                                    src.label, int(lines[bad.position]), variables[k],
+                                    "a number or one of - . x / ... * ( ) and a trailing p r s e", bad.text))
     if problems:
         raise InputError(f"{src.label}: {len(problems)} cell(s) with an undefined symbol", file=src.label,
                          problems=problems)

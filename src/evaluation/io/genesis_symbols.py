@@ -101,59 +101,82 @@ def parse_codes(cells, *, decimal: str = ",") -> tuple[np.ndarray, np.ndarray]:
     """Cells (pyarrow or pandas strings) -> (values float64, flag codes int8; see :data:`FLAG_LEVELS`).
 
     The fast path runs in Arrow's compute kernels (a regular expression marks plain numbers, one
-    cast converts them); the remaining cells -- symbols, ``(12)``, ``12p`` -- are few and are read
-    with vectorised pandas string methods.
+    cast converts them); the remaining cells -- symbols, ``(12)``, ``12p``, ``1.234`` -- are few and
+    are read with further vectorised Arrow kernels on that subset.
     """
     if decimal not in (",", "."):
         raise ValueError(f"decimal must be ',' or '.', not {decimal!r}")
     arr = _as_arrow(cells)
     n = len(arr)
-    if n and pc.any(pc.or_(pc.starts_with(arr, " "), pc.ends_with(arr, " "))).as_py():
-        arr = pc.utf8_trim_whitespace(arr)
     number = _NUMBER_COMMA if decimal == "," else _NUMBER_POINT
-    isnum = pc.match_substring_regex(arr, f"^{number}$")
-    thousands, point = (".", ",") if decimal == "," else (",", ".")
-    cleaned = arr
-    if n and pc.any(pc.and_(isnum, pc.match_substring(arr, thousands))).as_py():
-        cleaned = pc.replace_substring(cleaned, thousands, "")
-    if point != ".":
-        cleaned = pc.replace_substring(cleaned, point, ".")
-    values = pc.cast(pc.if_else(isnum, cleaned, None), pa.float64()).to_numpy(zero_copy_only=False)
-    values = np.array(values, dtype="float64", copy=True)
+    values = np.full(n, np.nan)
     codes = np.zeros(n, dtype="int8")
-    isnum_np = isnum.to_numpy(zero_copy_only=False).astype(bool)
+    # 1. whole numbers (counts, nearly every cell of most tables): a character-class test and a cast
+    isint = pc.ascii_is_decimal(arr)
+    isint_np = isint.to_numpy(zero_copy_only=False).astype(bool)
+    if isint_np.any():
+        values[:] = pc.cast(pc.if_else(isint, arr, None), pa.float64()).to_numpy(zero_copy_only=False)
+    positions = np.flatnonzero(~isint_np)
+    # 2. decimal numbers (rates): a regular expression, a replace and a cast on the other cells
+    if len(positions):
+        sub = arr.take(pa.array(positions))
+        simple = r"^-?\d+(?:,\d+)?$" if decimal == "," else r"^-?\d+(?:\.\d+)?$"
+        isdec = pc.match_substring_regex(sub, simple)
+        isdec_np = isdec.to_numpy(zero_copy_only=False).astype(bool)
+        if isdec_np.any():
+            cleaned = pc.replace_substring(sub, ",", ".") if decimal == "," else sub
+            dec = pc.cast(pc.if_else(isdec, cleaned, None), pa.float64()).to_numpy(zero_copy_only=False)
+            values[positions[isdec_np]] = dec[isdec_np]
+        positions = positions[~isdec_np]
     # a number written as 0 (0, 0,0) is "less than half the smallest unit, more than nothing"
-    zero = np.flatnonzero(isnum_np & (values == 0))
+    zero = np.flatnonzero(values == 0)
     if len(zero):
-        written = pd.Series(arr.take(pa.array(zero)).to_pylist(), dtype="string")
-        codes[zero[~written.str.startswith("-").to_numpy(bool)]] = _CODE[ZERO]
-    rest_mask = ~isnum_np & pc.not_equal(arr, "").to_numpy(zero_copy_only=False).astype(bool)
-    if rest_mask.any():
-        positions = np.flatnonzero(rest_mask)
-        rest = pd.Series(arr.take(pa.array(positions)).to_pylist(), dtype="string")
-        rest_values = np.full(len(rest), np.nan)
-        rest_codes = np.zeros(len(rest), dtype="int8")
-        done = np.zeros(len(rest), dtype=bool)
-        for symbol, (val, _meaning) in SYMBOLS.items():
-            hit = (rest == symbol).to_numpy(bool)
-            rest_values[hit] = val
-            rest_codes[hit] = _CODE[symbol]
-            done |= hit
-        m = rest.str.extract(rf"^\(\s*({number})\s*\)$", expand=False)
-        hit = m.notna().to_numpy(bool) & ~done
-        if hit.any():
-            rest_values[hit], _ = parse_codes(m[hit], decimal=decimal)
-            rest_codes[hit] = _CODE[PARENTHESES]
-            done |= hit
-        m = rest.str.extract(rf"^({number})\s*([{''.join(SUFFIXES)}])$", expand=True)
-        hit = m[0].notna().to_numpy(bool) & ~done
-        if hit.any():
-            rest_values[hit], _ = parse_codes(m.loc[hit, 0], decimal=decimal)
-            rest_codes[hit] = m.loc[hit, 1].map(_CODE).to_numpy(dtype="int8")
+        written = pc.starts_with(arr.take(pa.array(zero)), "-").to_numpy(zero_copy_only=False).astype(bool)
+        codes[zero[~written]] = _CODE[ZERO]
+    # 3. the rest: few cells (symbols, "(12)", "12p", "1.234", blanks around a number); empty stays missing
+    if len(positions):
+        rest = pc.utf8_trim_whitespace(arr.take(pa.array(positions)))
+        keep = pc.not_equal(rest, "").to_numpy(zero_copy_only=False).astype(bool)
+        positions, rest = positions[keep], rest.filter(pa.array(keep))
+    if len(positions):
+        rest_values = np.full(len(positions), np.nan)
+        rest_codes = np.zeros(len(positions), dtype="int8")
+        # standalone symbols
+        symbols = list(SYMBOLS)
+        which = pc.fill_null(pc.index_in(rest, value_set=pa.array(symbols)), -1).to_numpy(zero_copy_only=False)
+        done = which >= 0
+        rest_values[done] = np.array([SYMBOLS[x][0] for x in symbols])[which[done]]
+        rest_codes[done] = np.array([_CODE[x] for x in symbols], dtype="int8")[which[done]]
+        # (12,5): limited reliability; 12,5 p: preliminary, corrected, estimated, final
+        for pattern, code in ((rf"^(?P<n>{number})$", 0),
+                              (rf"^\(\s*(?P<n>{number})\s*\)$", _CODE[PARENTHESES]),
+                              (rf"^(?P<n>{number})\s*(?P<s>[{''.join(SUFFIXES)}])$", None)):
+            if done.all():
+                break
+            found = pc.extract_regex(rest, pattern)
+            hit = pc.is_valid(found).to_numpy(zero_copy_only=False).astype(bool) & ~done
+            if not hit.any():
+                continue
+            hit_idx = np.flatnonzero(hit)
+            sub = found.take(pa.array(hit_idx))
+            digits = pc.struct_field(sub, [0])
+            if decimal == ",":
+                digits = pc.replace_substring(pc.replace_substring(digits, ".", ""), ",", ".")
+            else:
+                digits = pc.replace_substring(digits, ",", "")
+            rest_values[hit_idx] = pc.cast(digits, pa.float64()).to_numpy(zero_copy_only=False)
+            if code is None:
+                letters = pc.struct_field(sub, [1]).to_pylist()
+                rest_codes[hit_idx] = np.array([_CODE[x] for x in letters], dtype="int8")
+            elif code == 0:  # a plain number written with thousands separators or blanks
+                rest_codes[hit_idx[rest_values[hit_idx] == 0]] = _CODE[ZERO]
+            else:
+                rest_codes[hit_idx] = code
             done |= hit
         if not done.all():
-            raise UndefinedSymbols([BadCell(int(p), str(rest.iloc[i]))
-                                    for i, p in zip(np.flatnonzero(~done), positions[~done])])
+            bad = np.flatnonzero(~done)
+            texts = rest.take(pa.array(bad)).to_pylist()
+            raise UndefinedSymbols([BadCell(int(positions[i]), str(t)) for i, t in zip(bad, texts)])
         values[positions] = rest_values
         codes[positions] = rest_codes
     return values, codes

@@ -268,3 +268,16 @@ def test_domains_crossed_from_two_columns_leave_out_missing_values():
     t = SurveyDesign(d).table("y", by=["sex", "dis"]).set_index("domain")
     assert list(t.index) == ["m | 0", "m | 1", "w | 0", "w | 1"]
     assert t.loc["m | 0", "estimate"] == 4.0 and t.loc["w | 1", "n"] == 1 and t["n"].sum() == 7
+
+
+def test_reliability_flags_in_tables():
+    """Statistics Canada release rule: CV > 33.3 % not reliable ('/'), 16.6-33.3 % caution ('()')."""
+    from evaluation.survey.design import reliability_flag
+
+    assert reliability_flag([100, 100, 100, 10], [0.10, 0.20, 0.40, 0.01]).tolist() == ["", "()", "/", "/"]
+    d = pd.DataFrame({"stratum": ["a"] * 40 + ["b"] * 40, "psu": [str(i // 4) for i in range(80)],
+                      "design_weight": 1.0, "y": np.resize([1.0, 2.0, 3.0, 10.0], 80),
+                      "g": ["x"] * 70 + ["y"] * 10})
+    t = SurveyDesign(d).table("y", by="g").set_index("domain")
+    assert t.loc["y", "flag"] == "/"  # 10 respondents
+    assert t.loc["x", "cv"] == pytest.approx(t.loc["x", "se"] / t.loc["x", "estimate"])

@@ -108,6 +108,26 @@ def _logit_interval(p: np.ndarray, se: np.ndarray, df: int, level: float) -> tup
     return lo, hi
 
 
+def reliability_flag(n: np.ndarray | int, cv: np.ndarray | float, *, min_n: int = 30, cv_caution: float = 0.166,
+                     cv_unreliable: float = 0.333) -> np.ndarray:
+    """Publication flag of an estimate from its respondents ``n`` and coefficient of variation ``cv``.
+
+    Returns the symbols of the German Zeichenerklärung: ``"/"`` (not reliable enough: fewer than
+    ``min_n`` respondents or CV above ``cv_unreliable``), ``"()"`` (limited reliability: CV between
+    ``cv_caution`` and ``cv_unreliable``) or ``""``. The default CV limits 16.6 % and 33.3 % are
+    Statistics Canada's release guidelines for survey estimates; set your own where an office
+    prescribes others. For shares near 0 the CV is large by construction; judge those by the interval.
+
+    >>> reliability_flag(np.array([100, 100, 20]), np.array([0.05, 0.2, 0.05])).tolist()
+    ['', '()', '/']
+    """
+    n = np.asarray(n)
+    cv = np.asarray(cv, dtype=float)
+    out = np.where((n < min_n) | ~np.isfinite(cv) | (cv > cv_unreliable), "/",
+                   np.where(cv > cv_caution, "()", ""))
+    return out.astype(object)
+
+
 class SurveyDesign:
     """A stratified, clustered sample with weights: the basis of every design-based estimate.
 
@@ -337,7 +357,8 @@ class SurveyDesign:
               kind: str = "mean", level: float = 0.95, ci_method: str | None = None) -> pd.DataFrame:
         """Estimates for every item in every domain of ``by`` (plus nothing else): a tidy table.
 
-        Columns: item, domain, estimate, se, ci_low, ci_high, n, df, deff, method. ``kind`` is
+        Columns: item, domain, estimate, se, ci_low, ci_high, n, df, deff, cv (se / |estimate|), flag
+        (:func:`reliability_flag` with its defaults: "/", "()" or ""), method. ``kind`` is
         "mean", "proportion" (item must be 0/1; logit interval unless ``ci_method="wald"``) or
         "total". Respondents with a missing item value or domain are left out of that estimate.
         """
@@ -369,6 +390,10 @@ class SurveyDesign:
         out = pd.concat(frames, ignore_index=True)
         empty = out["n"] == 0
         out.loc[empty, ["estimate", "se", "ci_low", "ci_high", "deff"]] = np.nan
+        with np.errstate(divide="ignore", invalid="ignore"):
+            cv = (out["se"] / out["estimate"].abs()).to_numpy()
+        out.insert(out.columns.get_loc("method"), "cv", cv)
+        out.insert(out.columns.get_loc("method"), "flag", reliability_flag(out["n"].to_numpy(), cv))
         return out
 
     def _single(self, y, domain, kind, level, ci_method) -> DesignEstimate:

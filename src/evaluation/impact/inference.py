@@ -70,6 +70,12 @@ def linear_coefficients(g: np.ndarray, times: np.ndarray, control: Control, aggr
     """
     plan = build_plan(g, times, control, base_period)
     a, _ = aggregation_weights(plan, aggregation)
+    return coefficients_from_weights(plan, a, len(times)), plan
+
+
+def coefficients_from_weights(plan, a: np.ndarray, n_times: int) -> np.ndarray:
+    """Coefficients C (groups x periods) of the estimate ``a @ att`` over the cells of ``plan``."""
+    times = np.arange(n_times)
     n_groups = len(plan.group_values)
     C = np.zeros((n_groups, len(times)))
     counts = plan.group_counts.astype(float)
@@ -83,7 +89,7 @@ def linear_coefficients(g: np.ndarray, times: np.ndarray, control: Control, aggr
         n_c = counts[cm].sum()
         C[cm, t] -= w / n_c
         C[cm, b] += w / n_c
-    return C, plan
+    return C
 
 
 def _permuted_estimates(H: np.ndarray, gidx: np.ndarray, draws: int, rng: np.random.Generator,

@@ -1,0 +1,221 @@
+"""Programme effects per model municipality against the comparison pool.
+
+:func:`estimate_programme_effects` takes the contract tables ``indicator_values`` and
+``municipalities`` (see :mod:`evaluation.contracts`), keeps the whole-municipality rows
+(``area_id == municipality_id``) of one indicator and estimates, for every model municipality
+(``group == "model"``) from its ``programme_start``, the average effect over its programme years
+against the comparison municipalities (``group == "comparison"``, or the ``pool`` given, e.g. by
+the comparison-group chooser). Other model municipalities never serve as comparison.
+
+Methods (``method=``):
+
+* ``"randomization"`` (default, :data:`evaluation.impact.inference.DEFAULT_INFERENCE`): the
+  Callaway & Sant'Anna (2021) ATT of the municipality (its programme years against the year
+  before the start, minus the same difference in the comparison pool) with studentised
+  randomisation inference over all comparison municipalities as placebos; the pooled row uses
+  all model municipalities with their staggered starts and randomisation inference over the
+  adoption dates. The simulation in ``benchmarks/simulation_impact.py`` shows these intervals
+  hold their 95 % coverage with five treated municipalities.
+* ``"synthetic_control"``: Abadie, Diamond & Hainmueller (2010) per municipality, in-space
+  placebos and the Firpo & Possebom (2018) interval.
+* ``"analytic"``: the same ATT with the influence-function standard error - too narrow with few
+  treated units; shown for comparison only.
+
+Missing values: a comparison municipality with a missing value in any of the years used is left
+out (counted in ``details``); years in which the model municipality itself has no value are left
+out of its estimate. A model municipality without a year before its start cannot be estimated
+and gets an :class:`EstimationError` (or, with ``errors="collect"``, a row with the reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from evaluation.errors import EstimationError, InputError
+from evaluation.impact._panel import Panel, require_columns
+from evaluation.impact.did import att_gt_panel
+from evaluation.impact.inference import DEFAULT_INFERENCE, randomization_inference_panel
+from evaluation.impact.results import ImpactResult
+from evaluation.impact.synth import synthetic_control
+
+METHODS = ("randomization", "synthetic_control", "analytic")
+
+
+@dataclass(frozen=True, eq=False)
+class ProgrammeEffects:
+    """Effects of one indicator: ``table`` (one row per model municipality, plus ``"pooled"``),
+    ``results`` (municipality_id -> result object) and ``pooled`` (all model municipalities)."""
+
+    indicator_id: str
+    table: pd.DataFrame
+    results: dict
+    pooled: ImpactResult | None
+    method: str
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def summary(self) -> pd.DataFrame:
+        return self.table.copy()
+
+
+def _wide(values: pd.DataFrame, indicator_id: str) -> pd.DataFrame:
+    v = values[(values["indicator_id"].astype(str) == str(indicator_id))
+               & (values["area_id"].astype(str) == values["municipality_id"].astype(str))]
+    if v.empty:
+        raise InputError(
+            f"no whole-municipality values for indicator {indicator_id!r} (rows with area_id == municipality_id)",
+            column="indicator_id", expected="at least one row", found=indicator_id,
+        )
+    v = v.assign(municipality_id=v["municipality_id"].astype(str), year=v["year"].astype(int))
+    if v.duplicated(["municipality_id", "year"]).any():
+        raise InputError(f"indicator {indicator_id!r}: more than one whole-municipality value per year",
+                         expected="one value per municipality and year")
+    return v.pivot(index="municipality_id", columns="year", values="value").astype(float).sort_index(axis=1)
+
+
+def estimate_programme_effects(
+    values: pd.DataFrame,
+    municipalities: pd.DataFrame,
+    indicator_id: str,
+    method: str = DEFAULT_INFERENCE,
+    pool: list[str] | None = None,
+    *,
+    alpha: float = 0.05,
+    draws: int = 999,
+    seed: int = 0,
+    errors: str = "raise",
+) -> ProgrammeEffects:
+    """Effect of the programme on ``indicator_id`` per model municipality (and pooled).
+
+    ``table`` columns: municipality_id, name, programme_start, estimate, se, ci_low, ci_high, p,
+    n_treated, n_control, pre_periods, post_periods, method, inference, error. ``estimate`` is the
+    mean effect over the municipality's programme years in the indicator's units.
+
+    >>> # values, municipalities: contract tables, e.g. from evaluation.demo
+    >>> # eff = estimate_programme_effects(values, municipalities, "erw_01")
+    >>> # eff.table[["municipality_id", "estimate", "ci_low", "ci_high"]]
+    """
+    if method not in METHODS:
+        raise InputError(f"unknown method {method!r}", expected=" | ".join(METHODS), found=method)
+    if errors not in ("raise", "collect"):
+        raise InputError("errors must be 'raise' or 'collect'", found=errors)
+    require_columns(values, ["municipality_id", "area_id", "year", "indicator_id", "value"], "indicator_values")
+    require_columns(municipalities, ["municipality_id", "group", "programme_start"], "municipalities")
+    muni = municipalities.assign(municipality_id=municipalities["municipality_id"].astype(str))
+    models = muni[muni["group"] == "model"]
+    if models.empty:
+        raise EstimationError("no model municipality (group == 'model') in the municipalities table")
+    if models["programme_start"].isna().any():
+        bad = models.loc[models["programme_start"].isna(), "municipality_id"].iloc[0]
+        raise InputError("model municipality without programme_start", row=bad, column="programme_start",
+                         expected="the first programme year")
+    if pool is None:
+        pool_ids = muni.loc[muni["group"] == "comparison", "municipality_id"].tolist()
+    else:
+        pool_ids = [str(p) for p in pool]
+        clash = set(pool_ids) & set(models["municipality_id"])
+        if clash:
+            raise InputError("the comparison pool contains model municipalities", found=sorted(clash)[:5],
+                             expected="comparison municipalities only")
+    wide = _wide(values, indicator_id)
+    pool_ids = [p for p in pool_ids if p in wide.index]
+    if not pool_ids:
+        raise EstimationError(f"indicator {indicator_id!r}: no comparison municipality has values")
+    names = muni.set_index("municipality_id")["name"] if "name" in muni.columns else None
+
+    rows, results, notes = [], {}, []
+    for _, m in models.iterrows():
+        mid = m["municipality_id"]
+        start = int(m["programme_start"])
+        row = {"municipality_id": mid, "name": None if names is None else names.get(mid), "programme_start": start}
+        try:
+            res, info = _one(wide, mid, start, pool_ids, method, alpha, draws, seed)
+            results[mid] = res
+            row.update({"estimate": res.estimate, "se": res.se, "ci_low": res.ci[0], "ci_high": res.ci[1],
+                        "p": res.p, "n_treated": 1, "n_control": res.n_control, **info,
+                        "method": res.method, "inference": res.inference, "error": None})
+        except (EstimationError, InputError) as exc:
+            if errors == "raise":
+                raise
+            row.update({"estimate": np.nan, "se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p": np.nan,
+                        "n_treated": 1, "n_control": 0, "pre_periods": 0, "post_periods": 0,
+                        "method": method, "inference": None, "error": str(exc)})
+        rows.append(row)
+
+    pooled = None
+    if method in ("randomization", "analytic") and len(results) >= 1:
+        try:
+            pooled = _pooled(wide, models, pool_ids, method, alpha, draws, seed, notes)
+            rows.append({"municipality_id": "pooled", "name": None, "programme_start": None,
+                         "estimate": pooled.estimate, "se": pooled.se, "ci_low": pooled.ci[0],
+                         "ci_high": pooled.ci[1], "p": pooled.p, "n_treated": pooled.n_treated,
+                         "n_control": pooled.n_control, "pre_periods": np.nan, "post_periods": np.nan,
+                         "method": pooled.method, "inference": pooled.inference, "error": None})
+        except (EstimationError, InputError) as exc:
+            notes.append(f"pooled estimate not possible: {exc}")
+    return ProgrammeEffects(indicator_id=str(indicator_id), table=pd.DataFrame(rows), results=results,
+                            pooled=pooled, method=method, notes=tuple(notes))
+
+
+def _one(wide: pd.DataFrame, mid: str, start: int, pool_ids: list[str], method: str, alpha: float,
+         draws: int, seed: int):
+    if mid not in wide.index:
+        raise EstimationError(f"model municipality {mid!r} has no values for this indicator")
+    y1 = wide.loc[mid]
+    years = y1.index[y1.notna()].to_numpy()
+    pre, post = years[years < start], years[years >= start]
+    if len(pre) == 0:
+        raise EstimationError(f"model municipality {mid!r}: no value before the programme start {start} "
+                              "(a treated unit needs pre-periods)")
+    if len(post) == 0:
+        raise EstimationError(f"model municipality {mid!r}: no value from the programme start {start} on")
+    comp = wide.loc[pool_ids, years]
+    complete = comp.notna().all(axis=1)
+    comp = comp[complete]
+    if len(comp) == 0:
+        raise EstimationError(f"model municipality {mid!r}: no comparison municipality with complete values "
+                              f"in the years {years.min()}-{years.max()}")
+    info = {"pre_periods": int(len(pre)), "post_periods": int(len(post))}
+    first_post = int(post.min())
+    if method == "synthetic_control":
+        long = pd.concat([y1[years].rename(mid).to_frame().T, comp]).stack().rename("value").reset_index()
+        long.columns = ["unit", "year", "value"]
+        res = synthetic_control(long, "value", "unit", "year", mid, first_post, alpha=alpha, seed=seed)
+        return res, info
+    y = np.vstack([y1[years].to_numpy(float), comp.to_numpy(float)])
+    g = np.concatenate([[float(first_post)], np.zeros(len(comp))])
+    panel = Panel(y=y, g=g, units=np.array([mid] + comp.index.tolist()), times=years.astype(np.int64))
+    if method == "analytic":
+        return att_gt_panel(panel, alpha=alpha).aggregate("simple"), info
+    studentize = len(pre) >= 3
+    res = randomization_inference_panel(panel, draws=draws, seed=seed, alpha=alpha, studentize=studentize)
+    return res, info
+
+
+def _pooled(wide, models, pool_ids, method, alpha, draws, seed, notes) -> ImpactResult:
+    ids = [m for m in models["municipality_id"] if m in wide.index]
+    starts = models.set_index("municipality_id")["programme_start"].astype(int)
+    sub = wide.loc[ids + pool_ids]
+    complete = sub.notna().all(axis=1)
+    if not complete.loc[ids].all():
+        # keep only years in which all model municipalities have values
+        yrs = sub.columns[sub.loc[ids].notna().all(axis=0)]
+        sub = sub[yrs]
+        complete = sub.notna().all(axis=1)
+    dropped = int((~complete).sum())
+    if dropped:
+        notes.append(f"pooled: {dropped} municipality(ies) with missing years left out")
+    sub = sub[complete]
+    times = sub.columns.to_numpy().astype(np.int64)
+    g = np.array([float(starts[u]) if u in starts.index else 0.0 for u in sub.index])
+    # a start year missing from the data: first year with data from the start on
+    for i, gv in enumerate(g):
+        if gv > 0 and gv not in times:
+            later = times[times >= gv]
+            g[i] = float(later.min()) if len(later) else 0.0
+    panel = Panel(y=sub.to_numpy(float), g=g, units=sub.index.to_numpy(), times=times)
+    if method == "analytic":
+        return att_gt_panel(panel, alpha=alpha).aggregate("simple")
+    return randomization_inference_panel(panel, draws=draws, seed=seed, alpha=alpha)

@@ -4,6 +4,7 @@
 from .kontext import kontext
 from .kurzfassung import kurzfassung
 from .methoden import methoden
+from .wirkung import wirkung
 from .wirkungstreppe import wirkungstreppe
 
-__all__ = ["kurzfassung", "kontext", "wirkungstreppe", "methoden"]
+__all__ = ["kurzfassung", "kontext", "wirkungstreppe", "wirkung", "methoden"]

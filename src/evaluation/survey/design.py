@@ -198,7 +198,6 @@ class SurveyDesign:
         self.g_codes, self.g_stratum, self.n_h = g_codes, g_stratum, n_h
         self.strata_labels = [str(x) for x in h_uniques]
         self.S = sparse.csr_matrix((np.ones(G), (g_stratum, np.arange(G))), shape=(H, G))
-        self.P = sparse.csr_matrix((np.ones(n), (g_codes, np.arange(n))), shape=(G, n))
         self.calibration = list(calibration) if calibration else []
         self._X = None
         if self.calibration:
@@ -215,10 +214,21 @@ class SurveyDesign:
                                          column=c, expected="a category for every respondent")
                 key = data[cols].astype(str).agg(":".join, axis=1) if len(cols) > 1 else data[cols[0]]
                 codes, uniq = pd.factorize(key)
-                blocks.append(sparse.csr_matrix((np.ones(n), (np.arange(n), codes)), shape=(n, len(uniq))))
-            X = sparse.hstack(blocks).tocsr()
-            self._X = X
-            self._XtWX_pinv = np.linalg.pinv((X.T @ X.multiply(self.w[:, None])).toarray())
+                blocks.append((np.asarray(codes, dtype=np.int64), len(uniq)))
+            # X is one-hot per margin, so X'WX, X'W e and the PSU totals of W X are bincounts
+            offsets = np.cumsum([0] + [m for _, m in blocks])
+            p_all = int(offsets[-1])
+            xtwx = np.zeros((p_all, p_all))
+            PX = np.zeros((G, p_all))
+            for (ci, mi), oi in zip(blocks, offsets):
+                PX[:, oi:oi + mi] = np.bincount(g_codes * mi + ci, weights=self.w, minlength=G * mi).reshape(G, mi)
+                for (cj, mj), oj in zip(blocks, offsets):
+                    xtwx[oi:oi + mi, oj:oj + mj] = np.bincount(ci * mj + cj, weights=self.w,
+                                                               minlength=mi * mj).reshape(mi, mj)
+            self._X = blocks
+            self._X_offsets = offsets
+            self._PX = PX
+            self._XtWX_pinv = np.linalg.pinv(xtwx)
         f_h = np.zeros(H)
         if fpc is not None:
             fv = pd.to_numeric(data[fpc], errors="coerce")
@@ -334,15 +344,13 @@ class SurveyDesign:
             with np.errstate(divide="ignore", invalid="ignore"):
                 est = Y / W
                 z = wv * (yv - est[kv]) / W[kv]
-        if self._X is None:
-            T = np.bincount(gv * K + kv, weights=z, minlength=self.G * K).reshape(self.G, K)
-        else:
-            # residuals of e = z / w from the w-weighted regression on the margin indicators, all rows
-            E = np.zeros((self.n, K))
-            E[np.flatnonzero(valid), kv] = z / wv
-            B = self._XtWX_pinv @ (self._X.T @ (self.w[:, None] * E))
-            R = E - self._X @ B
-            T = self.P @ (self.w[:, None] * R)
+        T = np.bincount(gv * K + kv, weights=z, minlength=self.G * K).reshape(self.G, K)
+        if self._X is not None:
+            # residuals of e = z / w from the w-weighted regression on the margin indicators (all rows):
+            # PSU totals of w * (e - X B) = T - (P W X) B with B = (X'WX)^+ X'W e
+            XtWe = np.vstack([np.bincount(codes[valid] * K + kv, weights=z, minlength=m * K).reshape(m, K)
+                              for codes, m in self._X])
+            T = T - self._PX @ (self._XtWX_pinv @ XtWe)
         var = self._variance(T)
         # simple-random-sampling variance of the same estimator, for the design effect
         with np.errstate(divide="ignore", invalid="ignore"):

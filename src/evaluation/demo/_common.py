@@ -14,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from numpy.dtypes import StringDType
 
 YEARS = np.arange(2012, 2026)  # the indicator panel's years, 2012-2025
 SURVEY_WAVES = (2018, 2021, 2024)
@@ -59,14 +60,77 @@ def notice(seed: int) -> str:
             "keine echten Personen oder Kommunen.")
 
 
-def write_csv(df: pd.DataFrame, path: Path, seed: int, float_format: str = "%.6f") -> Path:
-    """Write ``df`` with the comment line first, fixed float format, LF line ends, UTF-8."""
+def write_csv(df: pd.DataFrame, path: Path, seed: int, decimals: int = 6) -> Path:
+    """Write ``df`` with the comment line first, LF line ends, UTF-8, deterministic number format.
+
+    Numbers: a numeric column whose values are all whole numbers is written as integers (``46``),
+    any other numeric column in fixed-point notation with ``decimals`` places (``58.021978``,
+    ``6.000000``); missing values are empty; text is quoted only where CSV needs it. The lines are
+    assembled with numpy string ufuncs (about twice as fast as ``DataFrame.to_csv`` at national scale).
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    body = df.to_csv(index=False, float_format=float_format, lineterminator="\n")
+    header = ",".join(_quote(str(c)) for c in df.columns)
+    line = None
+    for col in df.columns:
+        text = _column_text(df[col], decimals)
+        line = text if line is None else np.strings.add(np.strings.add(line, ","), text)
     with open(path, "w", encoding="utf-8", newline="\n") as fh:
         fh.write("# " + notice(seed) + "\n")
-        fh.write(body)
+        fh.write(header + "\n")
+        if line is not None and len(line):
+            step = 500_000
+            for i in range(0, len(line), step):
+                fh.write("\n".join(line[i:i + step].tolist()))
+                fh.write("\n")
     return path
+
+
+_S = StringDType()
+
+
+def _quote(v: str) -> str:
+    """CSV minimal quoting (as Python's csv.QUOTE_MINIMAL)."""
+    if any(c in v for c in ',"\n\r'):
+        return '"' + v.replace('"', '""') + '"'
+    return v
+
+
+def _column_text(s: pd.Series, decimals: int) -> np.ndarray:
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = np.array([_quote(str(v)) for v in s.cat.categories] + [""], dtype=_S)
+        codes = s.cat.codes.to_numpy().astype(np.int64)
+        codes[codes < 0] = len(cats) - 1
+        return cats[codes]
+    if s.dtype == bool or str(s.dtype) == "boolean":
+        vals = s.to_numpy(dtype=object, na_value=None)
+        return np.array(["" if v is None else ("True" if v else "False") for v in vals], dtype=_S)
+    if pd.api.types.is_numeric_dtype(s.dtype):
+        return _format_numbers(s.to_numpy(dtype=float, na_value=np.nan), decimals)
+    vals = s.to_numpy(dtype=object, na_value=None)
+    return np.array(["" if (v is None or (isinstance(v, float) and np.isnan(v))) else _quote(str(v))
+                     for v in vals], dtype=_S)
+
+
+def _format_numbers(x: np.ndarray, decimals: int) -> np.ndarray:
+    """Vectorised fixed-point text for a float array (whole-number columns as integers, NaN empty)."""
+    missing = np.isnan(x)
+    filled = np.where(missing, 0.0, x)
+    finite = x[~missing]
+    if finite.size == 0 or np.all(finite == np.round(finite)):
+        text = filled.astype(np.int64).astype(_S)
+    else:
+        scale = 10 ** decimals
+        a = np.round(filled * scale).astype(np.int64)
+        neg = a < 0
+        a = np.abs(a)
+        whole = (a // scale).astype(_S)
+        if decimals > 0:
+            frac = np.strings.slice((a % scale + scale).astype(_S), 1, None)
+            text = np.strings.add(np.strings.add(whole, "."), frac)
+        else:
+            text = whole
+        text = np.where(neg, np.strings.add("-", text), text)
+    return np.where(missing, np.array("", dtype=_S), text)
 
 
 def write_json(obj: dict, path: Path, seed: int) -> Path:

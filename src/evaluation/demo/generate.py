@@ -66,8 +66,16 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20251, scale: str = 
 
 
 def _iv_frame(df: pd.DataFrame) -> pd.DataFrame:
-    df = df[IV_COLUMNS].sort_values(["municipality_id", "area_id", "indicator_id", "year"], kind="mergesort")
-    df = df.reset_index(drop=True)
+    """Sorted by municipality, area, indicator, year (codes of sorted categories: fast at national scale)."""
+    df = df[IV_COLUMNS].reset_index(drop=True)
+    keys = []
+    for c in ("municipality_id", "area_id", "indicator_id", "source", "flag"):
+        df[c] = df[c].astype("category")
+        df[c] = df[c].cat.reorder_categories(sorted(df[c].cat.categories))
+    for c in ("year", "indicator_id", "area_id", "municipality_id"):  # lexsort: last key is primary
+        keys.append(df[c].cat.codes.to_numpy() if c != "year" else df[c].to_numpy())
+    order = np.lexsort(keys)
+    df = df.take(order).reset_index(drop=True)
     for c in ("numerator", "denominator"):
         df[c] = pd.array(np.round(df[c].to_numpy(float)), dtype="Int64")
     df["value"] = df["value"].astype(float).round(6)
@@ -90,10 +98,10 @@ def _check(df, contract, name, do):
 def _write_all(d: Path, seed: int, scale: str, effects: bool, do_validate: bool) -> list[str]:
     written: list[str] = []
 
-    def csv(df, name, contract=None, float_format="%.6f"):
+    def csv(df, name, contract=None, decimals=6):
         if contract:
             _check(df, contract, name, do_validate)
-        write_csv(df, d / name, seed, float_format=float_format)
+        write_csv(df, d / name, seed, decimals=decimals)
         written.append(name)
 
     munis = make_municipalities(rng_for(seed, "municipalities"), scale)
@@ -104,10 +112,11 @@ def _write_all(d: Path, seed: int, scale: str, effects: bool, do_validate: bool)
     panel, panel_truth = make_panel(munis, structure, areas, eff, rng_for(seed, "panel_params"),
                                     rng_for(seed, "panel_comparison"), rng_for(seed, "panel_model"),
                                     effects=effects, sozialraum=not national)
-    csv(munis, "municipalities.csv", "municipalities", float_format="%.2f")
-    csv(structure, "structure.csv", float_format="%.2f")
+    csv(munis, "municipalities.csv", "municipalities", decimals=2)
+    csv(structure, "structure.csv", decimals=2)
     if national:
-        csv(_iv_frame(panel), "indicator_values.csv", "indicator_values")
+        _check(panel[IV_COLUMNS], "indicator_values", "indicator_values.csv", do_validate)
+        csv(_iv_frame(panel), "indicator_values.csv")
         _readme(d, seed, scale, written)
         written.append("README.md")
         return written
@@ -122,8 +131,10 @@ def _write_all(d: Path, seed: int, scale: str, effects: bool, do_validate: bool)
     index = make_index(munis, rng_for(seed, "index"))
     participants = make_participants(measures, rng_for(seed, "participants"))
     proc_iv = process_indicators(munis, measures, events, edges, participants)
-    iv = _iv_frame(pd.concat([panel, survey_iv, proc_iv], ignore_index=True))
-    csv(iv, "indicator_values.csv", "indicator_values")
+    iv = pd.concat([panel, survey_iv, proc_iv], ignore_index=True)[IV_COLUMNS]
+    _check(iv, "indicator_values", "indicator_values.csv", do_validate)  # before the categorical encoding
+    iv = _iv_frame(iv)
+    csv(iv, "indicator_values.csv")
     csv(resp.sort_values(["municipality_id", "wave", "respondent_id"]).reset_index(drop=True),
         "survey_responses.csv", "survey_responses")
     csv(_ints(margins, "population"), "population_margins.csv", "population_margins")

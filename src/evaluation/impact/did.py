@@ -504,6 +504,21 @@ class AttGtResult:
             details={"influence": inf, "weights": a, "notes": self.notes},
         )
 
+    def pretest(self) -> tuple[float, int, float]:
+        """Wald pre-test of parallel trends on all pre-period cells (t < g), as R ``did``'s
+        summary: W = att_pre' V^-1 att_pre with V from the influence function, chi-square with
+        as many degrees of freedom as pre-period cells. Returns (W, df, p)."""
+        pre = ~self.plan.post
+        if not pre.any():
+            return float("nan"), 0, float("nan")
+        n = float((~np.isnan(self.g)).sum())
+        psi = self.influence[:, pre]
+        V = psi.T @ psi / n**2
+        a = self.table["att"].to_numpy()[pre]
+        W = float(a @ np.linalg.pinv(V) @ a)
+        k = int(pre.sum())
+        return W, k, float(stats.chi2.sf(W, k))
+
     def summary(self) -> pd.DataFrame:
         return self.table.copy()
 

@@ -121,6 +121,7 @@ def coverage_study(
     wild_draws: int = 399,
     alpha: float = 0.05,
     single_unit: str = "t3",
+    methods: tuple[str, ...] | None = None,
     **panel_kw,
 ) -> pd.DataFrame:
     """Bias, RMSE and coverage of the 1 - alpha intervals over ``reps`` simulated panels.
@@ -131,8 +132,13 @@ def coverage_study(
     "single municipality" row estimates the effect of one model municipality (``single_unit``)
     against the comparison pool alone, as :func:`evaluation.impact.programme.estimate_programme_effects`
     does. Returns one row per method: method, reps, truth, bias, rmse, coverage, mean_width
-    (NaN where the interval was not computed).
+    (NaN where the interval was not computed). ``methods`` restricts the study to some of
+    :data:`STUDY_METHODS` (all by default).
     """
+    methods = STUDY_METHODS if methods is None else tuple(methods)
+    unknown = set(methods) - set(STUDY_METHODS)
+    if unknown:
+        raise ValueError(f"unknown methods {sorted(unknown)}; choose from {STUDY_METHODS}")
     from evaluation.impact._panel import Panel
     from evaluation.impact.did import att_gt_panel
     from evaluation.impact.inference import _WildBootstrap, randomization_inference_panel
@@ -150,30 +156,40 @@ def coverage_study(
         panel = Panel(y=wide.to_numpy(float), g=g, units=wide.index.to_numpy(), times=times)
         truth = sim.att
         rs = int(rng.integers(0, 2**31))
-        ri = randomization_inference_panel(panel, draws=draws, seed=rs, alpha=alpha)
-        rows[STUDY_METHODS[0]].append((ri.estimate, truth, ri.covers(truth), ri.ci_high - ri.ci_low))
-        res = att_gt_panel(panel)
-        agg = res.aggregate("simple")
-        rows[STUDY_METHODS[1]].append((agg.estimate, truth, agg.covers(truth), agg.ci_high - agg.ci_low))
-        resb = att_gt_panel(panel, se="bootstrap", draws=199, seed=rs)
-        aggb = resb.aggregate("simple")
-        rows[STUDY_METHODS[2]].append((aggb.estimate, truth, aggb.covers(truth), aggb.ci_high - aggb.ci_low))
-        D = ((g[:, None] > 0) & (times[None, :] >= g[:, None])).astype(float)
-        wb = _WildBootstrap(panel.y, D, wild_draws, rs, "webb")
-        G = panel.y.shape[0]
-        tc = stats.t.ppf(1 - alpha / 2, G - 1)
-        rows[STUDY_METHODS[3]].append((wb.tau, truth, abs(wb.tau - truth) <= tc * wb.se, 2 * tc * wb.se))
-        rows[STUDY_METHODS[4]].append((wb.tau, truth, wb.pvalue(truth) > alpha, float("nan")))
-        # one model municipality against the comparison pool only
-        keep = (panel.units == single_unit) | (g == 0)
-        single = Panel(y=panel.y[keep], g=g[keep], units=panel.units[keep], times=times)
-        r1 = randomization_inference_panel(single, draws=draws, seed=rs, alpha=alpha)
-        t1 = sim.att_by_unit[single_unit]
-        rows[STUDY_METHODS[5]].append((r1.estimate, t1, r1.covers(t1), r1.ci_high - r1.ci_low))
-        r2 = randomization_inference_panel(single, alpha=alpha, studentize=True)
-        rows[STUDY_METHODS[6]].append((r2.estimate, t1, r2.covers(t1), r2.ci_high - r2.ci_low))
+        M = STUDY_METHODS
+        if M[0] in methods:
+            ri = randomization_inference_panel(panel, draws=draws, seed=rs, alpha=alpha)
+            rows[M[0]].append((ri.estimate, truth, ri.covers(truth), ri.ci_high - ri.ci_low))
+        if M[1] in methods:
+            agg = att_gt_panel(panel).aggregate("simple")
+            rows[M[1]].append((agg.estimate, truth, agg.covers(truth), agg.ci_high - agg.ci_low))
+        if M[2] in methods:
+            aggb = att_gt_panel(panel, se="bootstrap", draws=199, seed=rs).aggregate("simple")
+            rows[M[2]].append((aggb.estimate, truth, aggb.covers(truth), aggb.ci_high - aggb.ci_low))
+        if M[3] in methods or M[4] in methods:
+            D = ((g[:, None] > 0) & (times[None, :] >= g[:, None])).astype(float)
+            wb = _WildBootstrap(panel.y, D, wild_draws, rs, "webb")
+            G = panel.y.shape[0]
+            tc = stats.t.ppf(1 - alpha / 2, G - 1)
+            if M[3] in methods:
+                rows[M[3]].append((wb.tau, truth, abs(wb.tau - truth) <= tc * wb.se, 2 * tc * wb.se))
+            if M[4] in methods:
+                rows[M[4]].append((wb.tau, truth, wb.pvalue(truth) > alpha, float("nan")))
+        if M[5] in methods or M[6] in methods:
+            # one model municipality against the comparison pool only
+            keep = (panel.units == single_unit) | (g == 0)
+            single = Panel(y=panel.y[keep], g=g[keep], units=panel.units[keep], times=times)
+            t1 = sim.att_by_unit[single_unit]
+            if M[5] in methods:
+                r1 = randomization_inference_panel(single, draws=draws, seed=rs, alpha=alpha)
+                rows[M[5]].append((r1.estimate, t1, r1.covers(t1), r1.ci_high - r1.ci_low))
+            if M[6] in methods:
+                r2 = randomization_inference_panel(single, alpha=alpha, studentize=True)
+                rows[M[6]].append((r2.estimate, t1, r2.covers(t1), r2.ci_high - r2.ci_low))
     out = []
     for m, vals in rows.items():
+        if not vals:
+            continue
         est, tru, cov, wid = (np.array(v, dtype=float) for v in zip(*vals))
         err = est - tru
         out.append({"method": m, "reps": len(vals), "truth": float(tru.mean()), "bias": float(err.mean()),

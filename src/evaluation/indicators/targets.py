@@ -250,7 +250,10 @@ def attainment_table(values: pd.DataFrame, targets: pd.DataFrame, register_table
             at_base = with_ci[with_ci["year"] == t.baseline_year]
             base_val = float(at_base["estimate"].iloc[0]) if len(at_base) else float("nan")
         ci = (last["ci_low"], last["ci_high"]) if np.isfinite(last["ci_low"]) else None
-        proj, pci = _projection(has, kind, scale, int(t.baseline_year), year, int(t.target_year))
+        if int(meta["polarity"]) != 0:
+            proj, pci = _projection(has, kind, scale, int(t.baseline_year), year, int(t.target_year))
+        else:
+            proj, pci = float("nan"), (float("nan"), float("nan"))
         res = attainment(base_val, float(t.target), float(last["estimate"]), int(meta["polarity"]), latest_ci=ci,
                          baseline_year=int(t.baseline_year), target_year=int(t.target_year),
                          year=int(last["year"]), projection=None if not np.isfinite(proj) else proj,

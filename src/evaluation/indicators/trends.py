@@ -167,9 +167,16 @@ def fit_trend(years, values, exposure=None, family: str = "linear", alpha: float
             method = "negative-binomial (NB2) log-linear trend"
         else:
             glm = sm.GLM(y, X, family=sm.families.Poisson(), exposure=e)
-            res = glm.fit(scale="X2" if family == "quasipoisson" else None)
-            if family == "quasipoisson" and res.scale < 1:
-                res = glm.fit()  # underdispersion: keep the Poisson variance, do not narrow the interval
+            try:
+                with warnings.catch_warnings():
+                    # a series that the line fits exactly (e.g. a constant count) is fine, not "separation"
+                    warnings.filterwarnings("ignore", message="Perfect separation")
+                    res = glm.fit()
+                # quasi-Poisson: widen by the Pearson dispersion, but never narrow below Poisson (underdispersion)
+                if family == "quasipoisson" and res.df_resid > 0 and res.pearson_chi2 / res.df_resid > 1:
+                    res = glm.fit(scale="X2")
+            except ValueError as exc:  # pragma: no cover - statsmodels' IRLS on degenerate data
+                raise EstimationError(f"the Poisson trend could not be fitted: {exc}") from exc
             b, se, p = float(res.params[1]), float(res.bse[1]), float(res.pvalues[1])
             lo, hi = res.conf_int(alpha)[1]
             method = "log-linear Poisson GLM" + (" with Pearson scale (quasi-Poisson)" if family == "quasipoisson" else "")

@@ -350,7 +350,7 @@ class CompositeIndex:
         params = self.get_params() | {"indicators": self.indicators} | changes
         new = CompositeIndex(**params)
         if hasattr(self, "raw_"):
-            new.fit(self._data_in, groups=self._groups_in)
+            new.fit(self._data_in, groups=self._groups_in, unit=self._unit_in)
         return new
 
     # ---------------------------------------------------------------- fit
@@ -365,7 +365,7 @@ class CompositeIndex:
         """
         self._check_config()
         meta = self._meta()
-        self._data_in, self._groups_in = data, groups
+        self._data_in, self._groups_in, self._unit_in = data, groups, unit
         self._step_cache = {}
         wide = self._to_wide(data, unit, meta)
         self.raw_ = wide

@@ -272,3 +272,28 @@ def test_tidy_types(tmp_path):
     df = read_genesis(write(tmp_path, "t.csv", UTF8_TABLE))
     assert pd.api.types.is_string_dtype(df["region_code"])
     assert df["value"].dtype == "float64"
+
+
+def test_non_ascii_value_cell_in_a_windows_1252_file(tmp_path):
+    # an en dash (0x96 in Windows-1252) where a "-" belongs: read, then reported as undefined
+    text = UTF8_TABLE.replace("209.061", "–")
+    with pytest.raises(InputError) as info:
+        read_genesis(write(tmp_path, "t.csv", text, "cp1252"))
+    assert info.value.problems[0].found == "–" and info.value.problems[0].row == 7
+
+
+def test_labelled_header_line_with_dates_in_the_columns(tmp_path):
+    text = (
+        "GENESIS-Tabelle: 12411-0015\n"
+        "Bevölkerung: Kreise, Stichtag;;;\n"
+        ";;Bevölkerungsstand;Bevölkerungsstand\n"
+        "Kreise;;31.12.2021;31.12.2022\n"
+        "09562;Erlangen;116.000;116.562\n"
+        "13003;Rostock;209.920;209.061\n"
+        + FOOTER
+    )
+    df = read_genesis(write(tmp_path, "t.csv", text))
+    assert df["time"].astype(str).tolist() == ["31.12.2021", "31.12.2022"] * 2
+    assert df["region_code"].astype(str).tolist() == ["09562", "09562", "13003", "13003"]
+    assert df["value"].tolist() == [116000.0, 116562.0, 209920.0, 209061.0]
+    assert df["variable"].unique().tolist() == ["Bevölkerungsstand"]

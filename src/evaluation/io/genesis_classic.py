@@ -117,6 +117,9 @@ def _is_data_row(cells: list[str], decimal: str) -> bool:
     filled = [i for i, c in enumerate(cells) if c.strip()]
     if not filled or filled[0] != 0 or len(filled) < 2:
         return False
+    rest = [cells[i].strip() for i in filled[1:]]
+    if all(_TIME_RE.match(c) for c in rest) and not re.fullmatch(_REGION_CODE_RE, cells[0].strip()):
+        return False  # a header line with the time in the columns: "Kreise;;31.12.2021;31.12.2022"
     return _is_cell_value(cells[filled[-1]], decimal)
 
 
@@ -291,19 +294,36 @@ def _read_block(src: Source, layout: Layout) -> pa.Table:
         bad.append(row)
         return "skip"
 
-    reader = pa.BufferReader(pa.py_buffer(memoryview(src.buffer)[layout.data_start:layout.data_end]))
+    def read(encoding: str, types: dict) -> pa.Table:
+        reader = pa.BufferReader(pa.py_buffer(memoryview(src.buffer)[layout.data_start:layout.data_end]))
+        try:
+            return pacsv.read_csv(
+                reader,
+                read_options=pacsv.ReadOptions(column_names=names, encoding=encoding, block_size=1 << 24),
+                parse_options=pacsv.ParseOptions(delimiter=";", quote_char='"', invalid_row_handler=invalid),
+                convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
+                                                     quoted_strings_can_be_null=False))
+        finally:
+            reader.close()  # the table holds its own copies; drop the view on the file
+
+    text_types = {n: pa.string() for n in names}
     try:
-        table = pacsv.read_csv(
-            reader,
-            read_options=pacsv.ReadOptions(column_names=names, encoding=enc, block_size=1 << 24),
-            parse_options=pacsv.ParseOptions(delimiter=";", quote_char='"', invalid_row_handler=invalid),
-            convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                                 strings_can_be_null=False, quoted_strings_can_be_null=False))
+        if enc == "utf8":
+            table = read("utf8", text_types)
+        else:
+            # values are ASCII: read the bytes without transcoding the whole block; only the row
+            # dimensions (names with umlauts) stay bytes and are decoded later, value by distinct value
+            fast = {n: (pa.binary() if i < layout.n_row_dims else pa.string()) for i, n in enumerate(names)}
+            try:
+                table = read("utf8", fast)
+            except pa.ArrowInvalid as exc:
+                if "UTF8" not in str(exc) and "utf8" not in str(exc).lower():
+                    raise
+                bad.clear()
+                table = read(enc, text_types)  # a value cell with a non-ASCII character: transcode all
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
         raise InputError(f"the data block cannot be read ({exc})", file=src.label, row=layout.data_first_line,
                          expected=f"{layout.n_fields} fields separated by ';' per line") from None
-    finally:
-        reader.close()  # the table holds its own copies; drop the view on the file
     if bad:
         row = bad[0]
         text = row.text if isinstance(row.text, str) else str(row.text)
@@ -322,10 +342,12 @@ def _categorical(indices: np.ndarray, labels: list[str] | np.ndarray, repeat: in
     """Categorical from dictionary indices and their labels (labels may repeat: merged)."""
     labels = [str(x) for x in labels]
     if len(set(labels)) == len(labels):  # the usual case: Arrow's dictionary is unique already
-        uniq, codes = labels, np.asarray(indices, dtype=np.int64)
+        uniq, codes = labels, np.asarray(indices)
     else:  # labels that became equal (e.g. after stripping the indentation) are merged
         uniq, inverse = np.unique(np.asarray(labels, dtype=object), return_inverse=True)
         codes = inverse[indices] if len(indices) else np.asarray(indices, dtype=np.int64)
+    small = np.int8 if len(uniq) < 127 else np.int16 if len(uniq) < 32_767 else np.int32
+    codes = np.asarray(codes).astype(small, copy=False)  # the dtype pandas keeps: no copy later
     if repeat > 1:
         codes = np.repeat(codes, repeat)
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype="str"), validate=False)
@@ -361,8 +383,12 @@ def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] |
     dims: dict[int, tuple[np.ndarray, list[str]]] = {}
     for j in range(n_rd):
         enc_col = pc.dictionary_encode(block.column(j)).combine_chunks()
-        dims[j] = (enc_col.indices.to_numpy(zero_copy_only=False).astype(np.int64),
-                   pc.utf8_trim_whitespace(enc_col.dictionary).to_pylist())
+        dictionary = enc_col.dictionary
+        if pa.types.is_binary(dictionary.type):  # bytes of an ISO-8859-1 / Windows-1252 file
+            labels = [b.decode(src.encoding, errors="replace").strip() for b in dictionary.to_pylist()]
+        else:
+            labels = pc.utf8_trim_whitespace(dictionary).to_pylist()
+        dims[j] = (enc_col.indices.to_numpy(zero_copy_only=False), labels)
     roles: dict[int, str] = {}
     for j in range(n_rd):
         uniq = pd.Series([u for u in dims[j][1] if u], dtype="string")

@@ -190,8 +190,8 @@ def flags_from_codes(codes: np.ndarray) -> np.ndarray:
 
 def flag_categorical(codes: np.ndarray) -> pd.Categorical:
     """Flag codes -> a Categorical of the flags that occur (NaN where there is no flag)."""
-    present = np.flatnonzero(np.bincount(codes.astype(np.int64), minlength=len(FLAG_LEVELS) + 1)[1:])
-    remap = np.full(len(FLAG_LEVELS) + 1, -1, dtype=np.int64)
+    present = np.flatnonzero(np.bincount(codes.view(np.uint8), minlength=len(FLAG_LEVELS) + 1)[1:])
+    remap = np.full(len(FLAG_LEVELS) + 1, -1, dtype=np.int8)
     remap[present + 1] = np.arange(len(present))
     categories = pd.Index([FLAG_LEVELS[i] for i in present], dtype="str")
     return pd.Categorical.from_codes(remap[codes], categories=categories, validate=False)

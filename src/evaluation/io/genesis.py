@@ -19,6 +19,7 @@ The result is tidy, one row per value:
 column              meaning
 ==================  =======================================================================
 ``time``            year as ``int64`` (``2020``); other time labels (``31.12.2020``) as text
+                    (NaN where the table has no time dimension)
 ``region_code``     ``DG``, ``09``, ``095``, ``09562``, ``08136088`` ... as text, zeros kept
 ``region_name``     the region's name without the indentation of the table
 ``region_level``    Deutschland, Land, Regierungsbezirk, Kreis, Gemeindeverband, Gemeinde
@@ -27,8 +28,14 @@ column              meaning
                     ``"Arbeitslose | schwerbehindert"``
 ``unit``            ``Anzahl``, ``Prozent``, ``2020=100`` ...
 ``value``           float; NaN where the cell is missing (``.``, ``x``, ``/``, ``...``, ``*``)
-``flag``            the symbol or quality mark (``-``, ``.``, ``x``, ``()``, ``p``, ``e`` ...) or None
+``flag``            the symbol or quality mark (``-``, ``.``, ``x``, ``()``, ``p``, ``e`` ...); NaN
+                    where the cell is a plain number
 ==================  =======================================================================
+
+Text columns (``region_code``, ``region_name``, ``region_level``, row dimensions, ``variable``,
+``unit``, ``flag``) are pandas Categoricals of strings: a 100 MB table has over ten million values
+but only a few thousand distinct regions, so this keeps the table in memory. They compare with
+strings as usual (``df.region_code == "09562"``); ``.astype(str)`` gives plain text.
 
 ``df.attrs["genesis"]`` keeps what the file says about itself: table code, title, statistic,
 copyright and licence line, ``Stand``, the footnotes, the detected format and encoding.

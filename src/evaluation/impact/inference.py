@@ -100,6 +100,38 @@ def coefficients_from_weights(plan, a: np.ndarray, n_times: int) -> np.ndarray:
     return C
 
 
+def pre_mean_coefficients(g: np.ndarray, times: np.ndarray):
+    """Coefficients C of the difference-in-differences against the pre-period mean.
+
+    For each start group g: (mean over t >= g minus mean over t < g of the group's mean outcome)
+    minus the same difference for the never-treated units, aggregated with weights proportional
+    to the group's treated unit-years (so every treated unit-year counts once, like the simple
+    ATT). With one treated unit this is the two-way fixed-effects estimate; using all
+    pre-periods instead of the single year before the start makes it much less noisy when the
+    errors are not a random walk. Needs parallel trends over the whole pre-period.
+    Returns (C, group_values, group_counts).
+    """
+    valid = ~np.isnan(g)
+    gv, counts = np.unique(g[valid], return_counts=True)
+    if 0 not in gv:
+        raise EstimationError("no never-treated comparison units")
+    C = np.zeros((len(gv), len(times)))
+    tr = np.nonzero(gv > 0)[0]
+    if len(tr) == 0:
+        raise EstimationError("no treated unit with a pre-period in the panel")
+    units_years = np.array([counts[j] * (times >= gv[j]).sum() for j in tr], dtype=float)
+    a = units_years / units_years.sum()
+    n0 = float(counts[0])
+    for w, j in zip(a, tr):
+        post = times >= gv[j]
+        pre = ~post
+        C[j, post] += w / (counts[j] * post.sum())
+        C[j, pre] -= w / (counts[j] * pre.sum())
+        C[0, post] -= w / (n0 * post.sum())
+        C[0, pre] += w / (n0 * pre.sum())
+    return C, gv, counts
+
+
 def _permuted_estimates(H: np.ndarray, gidx: np.ndarray, draws: int, rng: np.random.Generator,
                         chunk: int = 100) -> np.ndarray:
     """Estimates for ``draws`` random re-assignments of the observed group labels.
@@ -171,15 +203,26 @@ def randomization_inference_panel(
     alpha: float = 0.05,
     null: float | None = None,
     studentize: bool = False,
+    estimator: str = "att_gt",
 ) -> ImpactResult:
     """:func:`randomization_inference` on a checked wide panel."""
     if draws < 99:
         raise InputError("randomization inference needs at least 99 draws", found=draws, expected=">= 99")
+    if estimator not in ("att_gt", "pre_mean"):
+        raise InputError("estimator must be 'att_gt' or 'pre_mean'", found=estimator)
     g, notes = normalise_groups(panel.g, panel.times)
     keep = ~np.isnan(g)
     y, g = panel.y[keep], g[keep]
-    C, plan = linear_coefficients(g, panel.times, control, aggregation)
-    gidx = np.searchsorted(plan.group_values, g)
+    if estimator == "att_gt":
+        C, plan = linear_coefficients(g, panel.times, control, aggregation)
+        group_values, group_counts = plan.group_values, plan.group_counts
+        n_c = int(plan.group_counts[plan.controls.any(axis=0)].sum())
+        method = f"att_gt {aggregation} aggregation (Callaway & Sant'Anna 2021), control={control}"
+    else:
+        C, group_values, group_counts = pre_mean_coefficients(g, panel.times)
+        n_c = int(group_counts[0])
+        method = "difference-in-differences against the pre-period mean, never-treated comparison"
+    gidx = np.searchsorted(group_values, g)
     D = ((g[:, None] > 0) & (panel.times[None, :] >= g[:, None])).astype(float)
     Y2 = np.stack([y, D], axis=2)  # N x T x 2
     H = np.einsum("ntk,gt->ngk", Y2, C)  # N x groups x 2
@@ -230,12 +273,25 @@ def randomization_inference_panel(
 
     p0 = float(pfun(np.array([0.0]))[0])
     spread = spread_raw if spread_raw is not None else float(np.std(perm - est * q, ddof=1))
-    ci = _invert(pfun, float(est), spread, alpha)
+    small_pool = studentize and (1.0 / (1 + len(perm)) > alpha)
+    if small_pool:
+        # too few placebos for the rank test to ever reject at alpha (p >= 1/(J+1)): use the
+        # placebo prediction interval instead, est +- t(J-1) * sqrt(1 + 1/J) * sd(scaled placebos)
+        # * own scale, exact when the scaled placebo estimates are normal and exchangeable with
+        # the model municipality's (Conley & Taber 2011 in spirit).
+        J = len(perm)
+        if J < 3:
+            raise EstimationError(f"randomization inference: only {J} comparison unit(s); at least 3 needed")
+        half = float(stats.t.ppf(1 - alpha / 2, J - 1) * np.sqrt(1 + 1 / J) * np.std(perm, ddof=1) * obs_scale)
+        ci = (float(est - half), float(est + half))
+        tstat = float(est / obs_scale / (np.std(perm, ddof=1) * np.sqrt(1 + 1 / J)))
+        p0 = float(2 * stats.t.sf(abs(tstat), J - 1))
+    else:
+        ci = _invert(pfun, float(est), spread, alpha)
     details = {"draws": draws_used, "seed": seed, "notes": tuple(panel.notes) + tuple(notes),
                "distribution": perm - est * q, "studentized": studentize}
     if null is not None:
         details["p_null"] = float(pfun(np.array([float(null)]))[0])
-    n_c = int(plan.group_counts[plan.controls.any(axis=0)].sum())
     if n_c == 0:
         raise EstimationError("randomization inference: no comparison units")
     return ImpactResult(
@@ -245,8 +301,10 @@ def randomization_inference_panel(
         p=p0,
         n_treated=n_tr,
         n_control=n_c,
-        method=f"att_gt {aggregation} aggregation (Callaway & Sant'Anna 2021), control={control}",
-        inference=(f"studentized randomization inference, all {draws_used} placebo units" if studentize
+        method=method,
+        inference=(f"placebo prediction interval (t), {draws_used} placebo units - too few for a rank test"
+                   if small_pool else
+                   f"studentized randomization inference, all {draws_used} placebo units" if studentize
                    else f"randomization inference over adoption dates ({draws} draws, seed {seed})"),
         alpha=alpha,
         details=details,
@@ -268,6 +326,7 @@ def randomization_inference(
     unbalanced: str = "error",
     null: float | None = None,
     studentize: bool = False,
+    estimator: str = "att_gt",
 ) -> ImpactResult:
     """Staggered ATT with randomisation inference over the adoption dates.
 
@@ -279,12 +338,19 @@ def randomization_inference(
     The test is exact when assignment is as good as random across units; it assumes that the
     comparison units' noise is comparable to the treated units' (MacKinnon & Webb 2020).
 
+    ``estimator="pre_mean"`` replaces the Callaway & Sant'Anna estimate (programme years against
+    the single year before the start) by the difference-in-differences against the mean of all
+    pre-programme years (see :func:`pre_mean_coefficients`), never-treated comparison only.
+
     ``studentize=True`` (one treated unit only) enumerates every comparison unit as placebo
     and divides each placebo estimate by that unit's pre-period noise (the root mean squared
     gap to the other units' mean before the start), in the spirit of the post/pre RMSPE ratio of
     Abadie, Diamond & Hainmueller (2010). This keeps the interval honest when small
     municipalities are noisier than large ones; the simulation shows plain randomisation
-    inference under-covering for a small single municipality.
+    inference under-covering for a small single municipality. With fewer than 1/alpha - 1
+    placebo units (e.g. 16 same-type comparison cities) the rank test cannot reject at all, so
+    the interval is then the placebo prediction interval with a t(J-1) quantile (said in
+    ``inference``).
 
     >>> from evaluation.impact.simulate import simulate_panel
     >>> sim = simulate_panel(seed=1, effect=2.0)
@@ -294,7 +360,8 @@ def randomization_inference(
     """
     panel = wide_panel(df, outcome, unit, time, group, unbalanced=unbalanced, what="randomization_inference")
     return randomization_inference_panel(panel, control=control, aggregation=aggregation, draws=draws,
-                                         seed=seed, alpha=alpha, null=null, studentize=studentize)
+                                         seed=seed, alpha=alpha, null=null, studentize=studentize,
+                                         estimator=estimator)
 
 
 # --------------------------------------------------------------------------------------------

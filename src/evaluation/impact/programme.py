@@ -80,7 +80,7 @@ def estimate_programme_effects(
     municipalities: pd.DataFrame,
     indicator_id: str,
     method: str = DEFAULT_INFERENCE,
-    pool: list[str] | None = None,
+    pool: list[str] | dict[str, list[str]] | None = None,
     *,
     alpha: float = 0.05,
     draws: int = 999,
@@ -88,6 +88,10 @@ def estimate_programme_effects(
     errors: str = "raise",
 ) -> ProgrammeEffects:
     """Effect of the programme on ``indicator_id`` per model municipality (and pooled).
+
+    ``pool``: comparison municipality ids shared by all model municipalities, or a dict
+    ``{model municipality id: [comparison ids]}`` (e.g. same-type pools); the pooled row then
+    uses the union of the pools.
 
     ``table`` columns: municipality_id, name, programme_start, estimate, se, ci_low, ci_high, p,
     n_treated, n_control, pre_periods, post_periods, method, inference, error. ``estimate`` is the
@@ -111,17 +115,29 @@ def estimate_programme_effects(
         bad = models.loc[models["programme_start"].isna(), "municipality_id"].iloc[0]
         raise InputError("model municipality without programme_start", row=bad, column="programme_start",
                          expected="the first programme year")
-    if pool is None:
-        pool_ids = muni.loc[muni["group"] == "comparison", "municipality_id"].tolist()
-    else:
-        pool_ids = [str(p) for p in pool]
-        clash = set(pool_ids) & set(models["municipality_id"])
+    wide = _wide(values, indicator_id)
+    model_ids = set(models["municipality_id"])
+
+    def clean(ids) -> list[str]:
+        ids = [str(p) for p in ids]
+        clash = set(ids) & model_ids
         if clash:
             raise InputError("the comparison pool contains model municipalities", found=sorted(clash)[:5],
                              expected="comparison municipalities only")
-    wide = _wide(values, indicator_id)
-    pool_ids = [p for p in pool_ids if p in wide.index]
-    if not pool_ids:
+        return [p for p in ids if p in wide.index]
+
+    if pool is None:
+        pools = {m: clean(muni.loc[muni["group"] == "comparison", "municipality_id"]) for m in model_ids}
+    elif isinstance(pool, dict):
+        missing = model_ids - {str(k) for k in pool}
+        if missing:
+            raise InputError("pool given per municipality but not for every model municipality",
+                             found=sorted(missing)[:5], expected="a pool for each model municipality")
+        pools = {str(k): clean(v) for k, v in pool.items()}
+    else:
+        shared = clean(pool)
+        pools = {m: shared for m in model_ids}
+    if not any(pools.values()):
         raise EstimationError(f"indicator {indicator_id!r}: no comparison municipality has values")
     names = muni.set_index("municipality_id")["name"] if "name" in muni.columns else None
 
@@ -131,7 +147,10 @@ def estimate_programme_effects(
         start = int(m["programme_start"])
         row = {"municipality_id": mid, "name": None if names is None else names.get(mid), "programme_start": start}
         try:
-            res, info = _one(wide, mid, start, pool_ids, method, alpha, draws, seed)
+            if not pools.get(mid):
+                raise EstimationError(f"model municipality {mid!r}: no comparison municipality in its pool "
+                                      "has values for this indicator")
+            res, info = _one(wide, mid, start, pools[mid], method, alpha, draws, seed)
             results[mid] = res
             row.update({"estimate": res.estimate, "se": res.se, "ci_low": res.ci[0], "ci_high": res.ci[1],
                         "p": res.p, "n_treated": 1, "n_control": res.n_control, **info,
@@ -145,9 +164,10 @@ def estimate_programme_effects(
         rows.append(row)
 
     pooled = None
+    union = sorted(set().union(*pools.values()))
     if method in ("randomization", "analytic") and len(results) >= 1:
         try:
-            pooled = _pooled(wide, models, pool_ids, method, alpha, draws, seed, notes)
+            pooled = _pooled(wide, models, union, method, alpha, draws, seed, notes)
             rows.append({"municipality_id": "pooled", "name": None, "programme_start": None,
                          "estimate": pooled.estimate, "se": pooled.se, "ci_low": pooled.ci[0],
                          "ci_high": pooled.ci[1], "p": pooled.p, "n_treated": pooled.n_treated,

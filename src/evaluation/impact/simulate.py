@@ -111,6 +111,8 @@ STUDY_METHODS: tuple[str, ...] = (
     "twfe + wild cluster bootstrap (WCR, Webb)",
     "single municipality + randomization inference",
     "single municipality + studentized randomization inference",
+    "pre-mean DiD + randomization inference",
+    "single municipality, pre-mean DiD + studentized randomization inference",
 )
 
 
@@ -186,6 +188,15 @@ def coverage_study(
             if M[6] in methods:
                 r2 = randomization_inference_panel(single, alpha=alpha, studentize=True)
                 rows[M[6]].append((r2.estimate, t1, r2.covers(t1), r2.ci_high - r2.ci_low))
+        if M[7] in methods:
+            r3 = randomization_inference_panel(panel, draws=draws, seed=rs, alpha=alpha, estimator="pre_mean")
+            rows[M[7]].append((r3.estimate, truth, r3.covers(truth), r3.ci_high - r3.ci_low))
+        if M[8] in methods:
+            keep = (panel.units == single_unit) | (g == 0)
+            single = Panel(y=panel.y[keep], g=g[keep], units=panel.units[keep], times=times)
+            t1 = sim.att_by_unit[single_unit]
+            r4 = randomization_inference_panel(single, alpha=alpha, studentize=True, estimator="pre_mean")
+            rows[M[8]].append((r4.estimate, t1, r4.covers(t1), r4.ci_high - r4.ci_low))
     out = []
     for m, vals in rows.items():
         if not vals:

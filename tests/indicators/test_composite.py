@@ -190,6 +190,8 @@ def test_uncertainty_and_sensitivity_shapes_and_determinism():
     s = ci.sensitivity(n=64, seed=1)
     assert list(s.table.factor) == ["normalisation", "aggregation", "weights"]
     assert s.n_evaluations == 64 * 5
+    per_unit = ci.sensitivity(n=16, seed=1, output="ranks").by_output
+    assert set(per_unit["output"]) == {f"m{u:02d}" for u in range(15)}
 
 
 def test_sobol_ishigami_published_values():

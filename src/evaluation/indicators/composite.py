@@ -53,7 +53,7 @@ Example
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, replace
 from itertools import product
 from typing import Any
 
@@ -882,7 +882,12 @@ class CompositeIndex:
             return np.nanmean(np.abs(r - nominal[None, :]), axis=1)
 
         factors = {key: 1 for key in space} | {"weights": len(self.meta_) + len(self.domains_)}
-        return sobol_indices(model, factors, n=n, seed=seed, batch=500)
+        res = sobol_indices(model, factors, n=n, seed=seed, batch=500)
+        if res.by_output is not None:
+            units = self.scores_.index[sel]
+            labels = np.asarray(units.get_level_values(0) if isinstance(units, pd.MultiIndex) else units)
+            res = replace(res, by_output=res.by_output.assign(output=labels[res.by_output["output"].to_numpy()]))
+        return res
 
     def summary(self) -> str:
         self._check_fitted()

@@ -43,8 +43,10 @@ class SobolResult:
 
     ``table``: factor, first_order, total (for a scalar output; for a vector output, the mean over
     outputs weighted by each output's variance). ``by_output``: for a vector output, the
-    indices per output (columns output, factor, first_order, total), else None. ``n`` base
-    samples, ``n_evaluations`` model runs.
+    indices per output (columns output, factor, first_order, total; NaN for an output that does
+    not vary, e.g. a unit that is always ranked first), else None. ``n`` base samples,
+    ``n_evaluations`` model runs. With small ``n`` the first-order estimates are noisy and may be
+    negative; the total indices are more stable (Saltelli et al. 2010).
     """
 
     table: pd.DataFrame

@@ -159,3 +159,22 @@ def test_its_recovers_musterdaten_ground_truth(musterdaten):
     assert level_hits / n >= 0.85
     assert slope_hits / n >= 0.85
     assert np.mean(year_hits) >= 0.85
+
+
+def test_its_poisson_on_musterdaten_counts(musterdaten):
+    """Count effects ('scale' == 'log': the expected count is multiplied by exp(level + slope * t)):
+    the segmented Poisson model's log-scale intervals should hold the true level and slope. Five
+    small series (often < 10 events a year), so at least 4 of 5 are required, not all."""
+    iv, truth = musterdaten
+    hits_level = hits_slope = n = 0
+    for e in truth["effects"]:
+        if e["scale"] != "log":
+            continue
+        s = iv[(iv.indicator_id == e["indicator_id"]) & (iv.municipality_id == e["municipality_id"])
+               & (iv.area_id == e["municipality_id"])].sort_values("year")
+        r = interrupted_time_series(s["year"], s["numerator"], start=e["start"], family="poisson")
+        n += 1
+        hits_level += r.level_ci[0] <= e["level"] <= r.level_ci[1]
+        hits_slope += r.slope_ci[0] <= e["slope"] <= r.slope_ci[1]
+    assert n >= 5
+    assert hits_level >= n - 1 and hits_slope >= n - 1

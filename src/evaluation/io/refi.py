@@ -45,7 +45,8 @@ import io
 import re
 import uuid
 import zipfile
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
+from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
 from typing import Iterable, Literal
@@ -672,6 +673,7 @@ def read_project(
 # writing
 # ----------------------------------------------------------------------------------------------
 
+@lru_cache(maxsize=65536)
 def refi_guid(kind: str, identifier: str) -> str:
     """The GUID under which an identifier is written to REFI-QDA: kept if it is a GUID already,
     otherwise a stable UUID-5 of (kind, identifier), so repeated exports give the same GUIDs."""
@@ -738,6 +740,27 @@ def _validate_xsd(xml_bytes: bytes, schema: str | Path) -> None:
         errors = [f"line {e.line}: {e.message}" for e in list(xsd.error_log)[:5]]
         raise InputError("the written project does not validate against the REFI-QDA schema",
                          file=str(schema), expected="a schema-valid document", found="; ".join(errors))
+
+
+def _selections_by_source(codings: pd.DataFrame) -> dict:
+    """source_id -> {selection key -> [(start, end, code_id, coder, coding_id), ...]} in one pass.
+
+    Codings of the same selection (same selection_id, or same source, start and end where the
+    table has no selection ids) share one PlainTextSelection; codings without positions are
+    skipped (they have no place in a text selection)."""
+    out: dict = {}
+    if not len(codings):
+        return out
+    n = len(codings)
+    col = lambda c: codings[c].tolist() if c in codings.columns else [np.nan] * n  # noqa: E731
+    for sid, sel, start, end, code, coder, cid in zip(col("source_id"), col("selection_id"), col("start"), col("end"),
+                                                      col("code_id"), col("coder"), col("coding_id")):
+        if _is_missing(start) or _is_missing(end):
+            continue
+        start, end = int(start), int(end)
+        key = sel if isinstance(sel, str) else f"{sid}:{start}:{end}"
+        out.setdefault(sid, {}).setdefault(key, []).append((start, end, str(code), coder, cid))
+    return out
 
 
 def write_project(project: QdaProject, path: str | Path, *, schema: str | Path | None = None,
@@ -816,9 +839,12 @@ def write_project(project: QdaProject, path: str | Path, *, schema: str | Path |
             var_guid[str(vname)] = refi_guid("variable", vname)
             E.SubElement(vars_el, q("Variable"), guid=var_guid[str(vname)], name=str(vname), typeOfVariable=typ)
 
+    values_of: dict[tuple[str, str], list[dict]] = {}
+    for rec in variables.to_dict("records"):
+        values_of.setdefault((str(rec["entity"]), str(rec["entity_id"])), []).append(rec)
+
     def add_values(el, entity, entity_id):
-        sub = variables[(variables["entity"] == entity) & (variables["entity_id"].astype(str) == str(entity_id))]
-        for rec in sub.to_dict("records"):
+        for rec in values_of.get((entity, str(entity_id)), []):
             vv = E.SubElement(el, q("VariableValue"))
             E.SubElement(vv, q("VariableRef"), targetGUID=var_guid[str(rec["variable"])])
             typ = rec["type"] if rec["type"] in ("Text", "Boolean", "Integer", "Float", "Date", "DateTime") else "Text"
@@ -850,7 +876,7 @@ def write_project(project: QdaProject, path: str | Path, *, schema: str | Path |
     text_files: dict[str, str] = {}
     if len(project.sources):
         sources_el = E.SubElement(root, q("Sources"))
-        by_source = {sid: grp for sid, grp in codings.groupby("source_id", sort=False)} if len(codings) else {}
+        by_source = _selections_by_source(codings)
         for rec in project.sources.to_dict("records"):
             sid = str(rec["source_id"])
             guid = refi_guid("source", sid)
@@ -869,33 +895,28 @@ def write_project(project: QdaProject, path: str | Path, *, schema: str | Path |
             s_el = E.SubElement(sources_el, q(tag), attrs)
             if isinstance(rec.get("description"), str):
                 E.SubElement(s_el, q("Description")).text = rec["description"]
-            grp = by_source.get(rec["source_id"])
-            if tag == "TextSource" and grp is not None:
-                sel_col = grp["selection_id"] if "selection_id" in grp else pd.Series(np.nan, index=grp.index)
-                keys = [(s if not _is_missing(s) else f"{sid}:{a}:{b}")
-                        for s, a, b in zip(sel_col, grp["start"], grp["end"])]
-                grp = grp.assign(_sel=keys)
-                for sel_key, sel in grp.groupby("_sel", sort=False):
-                    first = sel.iloc[0]
-                    if _is_missing(first["start"]) or _is_missing(first["end"]):
-                        continue
-                    if isinstance(text, str) and int(first["end"]) > len(text):
+            selections = by_source.get(rec["source_id"], {})
+            if tag == "TextSource":
+                n_chars = len(text) if isinstance(text, str) else -1
+                for sel_key, items in selections.items():
+                    start, end = items[0][0], items[0][1]
+                    if end > n_chars:
                         raise InputError("coding ends beyond its source text", row=f"source {sid}",
-                                         column="end", expected=f"at most {len(text)}", found=int(first["end"]))
+                                         column="end", expected=f"at most {max(n_chars, 0)}", found=end)
                     sel_attrs = {"guid": refi_guid("selection", sel_key), "name": "",
-                                 "startPosition": str(int(first["start"])), "endPosition": str(int(first["end"]))}
-                    coder0 = first.get("coder")
+                                 "startPosition": str(start), "endPosition": str(end)}
+                    coder0 = items[0][3]
                     if isinstance(coder0, str):
                         sel_attrs["creatingUser"] = name_to_user[coder0]
                     sel_el = E.SubElement(s_el, q("PlainTextSelection"), sel_attrs)
-                    for i, c in enumerate(sel.to_dict("records")):
-                        c_attrs = {"guid": refi_guid("coding", c.get("coding_id") if isinstance(c.get("coding_id"), str)
-                                                     else f"{sel_key}:{c['code_id']}:{c.get('coder')}:{i}")}
-                        if isinstance(c.get("coder"), str):
-                            c_attrs["creatingUser"] = name_to_user[c["coder"]]
+                    for i, (_, _, code_id, coder, coding_id) in enumerate(items):
+                        c_attrs = {"guid": refi_guid("coding", coding_id if isinstance(coding_id, str)
+                                                     else f"{sel_key}:{code_id}:{coder}:{i}")}
+                        if isinstance(coder, str):
+                            c_attrs["creatingUser"] = name_to_user[coder]
                             c_attrs["creationDateTime"] = now
                         cod_el = E.SubElement(sel_el, q("Coding"), c_attrs)
-                        E.SubElement(cod_el, q("CodeRef"), targetGUID=refi_guid("code", c["code_id"]))
+                        E.SubElement(cod_el, q("CodeRef"), targetGUID=refi_guid("code", code_id))
             add_values(s_el, "source", sid)
 
     set_rows = [s for s in project.sets.to_dict("records")
@@ -961,8 +982,8 @@ def project_from_tables(
     if bad.any():
         raise InputError("coding refers to a code that is not in the code book", row=int(np.flatnonzero(bad)[0]),
                          column="code_id", expected="a code_id of the code book", found=codings.loc[bad, "code_id"].iloc[0])
-    texts = sources.set_index(sources["source_id"].astype(str))["text"]
-    missing_src = ~codings["source_id"].astype(str).isin(set(texts.index))
+    texts = dict(zip(sources["source_id"].astype(str), sources["text"]))
+    missing_src = ~codings["source_id"].astype(str).isin(set(texts))
     if missing_src.any():
         raise InputError("coding refers to a source that is not in the sources table",
                          row=int(np.flatnonzero(missing_src)[0]), column="source_id",

@@ -145,3 +145,28 @@ def test_proportion_interval_contains_estimate(x, n, method):
 def test_poisson_interval_contains_estimate(c, e):
     r = poisson_interval(c, e, scale=1)
     assert 0 <= r.ci_low <= r.estimate <= r.ci_high
+
+
+def test_add_intervals_by_register_mixes_kinds():
+    from evaluation.indicators.rates import add_intervals_by_register
+    from evaluation.register import load_register
+
+    reg = load_register().table
+    prop = reg[reg.kind == "proportion"].iloc[0]
+    rate = reg[reg.kind == "rate"].iloc[0]
+    count = reg[reg.kind == "count"].iloc[0]
+    mean = reg[reg.kind == "mean"].iloc[0]
+    v = _values([
+        ["m", "m", 2020, prop.indicator_id, 3.0, 41.0, np.nan, None, None],
+        ["m", "m", 2020, rate.indicator_id, 7.0, 2300.0, np.nan, None, None],
+        ["m", "m", 2020, count.indicator_id, 12.0, np.nan, 12.0, None, None],
+        ["m", "m", 2020, mean.indicator_id, np.nan, np.nan, 3.4, None, None],
+    ]).set_index(pd.Index([10, 11, 12, 13]))
+    out = add_intervals_by_register(v, reg)
+    assert list(out.index) == [10, 11, 12, 13]
+    assert out.loc[10, "ci_low"] == pytest.approx(proportion_confint(3, 41, method="wilson")[0] * prop.scale)
+    assert out.loc[11, "estimate"] == pytest.approx(7 / 2300 * rate.scale)
+    assert out.loc[12, "ci_high"] == pytest.approx(stats.chi2.ppf(0.975, 26) / 2)
+    assert out.loc[13, "estimate"] == 3.4 and out.loc[13, "interval_note"] == "no standard error"
+    with pytest.raises(InputError, match="missing from the register"):
+        add_intervals_by_register(v.assign(indicator_id="nope"), reg)

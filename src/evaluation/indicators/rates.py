@@ -502,3 +502,56 @@ def compare_areas(values: pd.DataFrame, kind: str, year: int, reference: str = "
     out.insert(4, "reference", reference)
     out["significant"] = (out["ci_low"] > 0) | (out["ci_high"] < 0)
     return out
+
+
+def add_intervals_by_register(values: pd.DataFrame, register_table: pd.DataFrame, alpha: float = 0.05) -> pd.DataFrame:
+    """:func:`add_intervals` for a table that mixes indicators, each with its register ``kind`` and ``unit``.
+
+    ``register_table`` needs ``indicator_id``, ``kind`` and ``unit``; the scale follows the unit
+    (percent 100, per_1000 1,000, count and score 1). Means (kind "mean") get a normal interval
+    where the table has a column ``se``; otherwise their ``estimate`` is the value, the limits are
+    NaN and ``interval_note`` says "no standard error". Row order is kept.
+
+    >>> reg = pd.DataFrame({"indicator_id": ["q", "r"], "kind": ["proportion", "rate"],
+    ...                     "unit": ["percent", "per_1000"]})
+    >>> v = pd.DataFrame({"municipality_id": "m", "area_id": "m", "year": 2020, "indicator_id": ["q", "r"],
+    ...                   "numerator": [3.0, 7.0], "denominator": [41.0, 2300.0], "value": [7.3, 3.0]})
+    >>> add_intervals_by_register(v, reg)["ci_method"].tolist()
+    ['wilson', 'exact']
+    """
+    from ._common import UNIT_SCALE
+
+    require_columns(values, ["indicator_id"], "indicator_values")
+    require_columns(register_table, ["indicator_id", "kind", "unit"], "the register table")
+    reg = register_table.assign(indicator_id=register_table["indicator_id"].astype(str))
+    reg = reg.drop_duplicates("indicator_id").set_index("indicator_id")
+    original_index = values.index
+    values = values.reset_index(drop=True)
+    ids = values["indicator_id"].astype(str)
+    unknown = sorted(set(ids) - set(reg.index))
+    if unknown:
+        raise InputError("indicators missing from the register table", column="indicator_id",
+                         expected="every indicator of the values in the register", found=unknown[:5])
+    kinds = ids.map(reg["kind"])
+    units = ids.map(reg["unit"])
+    pieces = []
+    for (kind, unit), idx in values.groupby([kinds.to_numpy(), units.to_numpy()], sort=False).groups.items():
+        part = values.loc[idx]
+        _check_kind(kind)
+        if unit not in UNIT_SCALE:
+            raise InputError("unknown unit in the register table", column="unit",
+                             expected=f"one of {list(UNIT_SCALE)}", found=unit)
+        if kind == "mean" and "se" not in part.columns:
+            part = part.copy()
+            part["estimate"] = as_float_array(part["value"], "value")
+            part["se"] = np.nan
+            part["ci_low"] = part["ci_high"] = np.nan
+            part["ci_method"] = "none"
+            part["interval_note"] = "no standard error"
+            pieces.append(part)
+            continue
+        scale = 1.0 if kind in ("count", "mean") else UNIT_SCALE[unit]
+        pieces.append(add_intervals(part, kind, scale=scale, alpha=alpha))
+    out = pd.concat(pieces).sort_index()
+    out.index = original_index
+    return out

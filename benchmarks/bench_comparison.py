@@ -5,13 +5,15 @@ Musterdaten characteristics, drawn from four latent types (as in tests/compariso
 outcome panel for the pre-period trends. With ``--demo`` the national-scale Musterdaten
 (``evaluation.demo.generate(scale="national")``) are generated first and used instead.
 
-Steps timed (wall time) with their peak memory (tracemalloc peak of the step, which numpy reports to,
-plus the process's peak resident set size from getrusage at the end of the step):
+Steps timed (wall and CPU time; on a shared machine the CPU time is the fairer figure) with the
+process's peak resident set size (getrusage) at the end of each step; with ``--memory`` also the
+step's own peak allocation (tracemalloc, which numpy reports to; it slows Python-heavy steps, so
+times from a ``--memory`` run are not the timing figures):
 pre-period characteristics, outcome trends, typology by k-means and by Ward (k = 2..8, Calinski-Harabasz),
 nearest-neighbour matching (5 and 500 model municipalities, k = 10), propensity-score matching,
 balance table.
 
-Run: .venv/bin/python benchmarks/bench_comparison.py [--demo]
+Run: .venv/bin/python benchmarks/bench_comparison.py [--demo] [--memory]
 """
 
 from __future__ import annotations
@@ -49,16 +51,22 @@ def rss_mb() -> float:
     return kb / 1024 if sys.platform != "darwin" else kb / 1024 / 1024
 
 
+TRACE = "--memory" in sys.argv
+
+
 @contextmanager
 def step(name: str):
-    tracemalloc.start()
-    t = time.perf_counter()
+    if TRACE:
+        tracemalloc.start()
+    t, c = time.perf_counter(), time.process_time()
     yield
-    dt = time.perf_counter() - t
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    print(f"{name:<58s} {dt:8.2f} s   step peak {peak / 2**20:8.1f} MB   process peak RSS {rss_mb():7.0f} MB",
-          flush=True)
+    dt, dc = time.perf_counter() - t, time.process_time() - c
+    mem = ""
+    if TRACE:
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+        mem = f"   step peak {peak / 2**20:7.1f} MB"
+    print(f"{name:<62s} wall {dt:7.2f} s  cpu {dc:7.2f} s{mem}   process peak RSS {rss_mb():6.0f} MB", flush=True)
 
 
 def simulate(seed: int = 1) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:

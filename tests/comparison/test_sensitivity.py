@@ -36,17 +36,19 @@ def test_pools_table(sim, pools):
     assert not pools["comparison_id"].isin(sim.model_ids).any()
 
 
-@pytest.mark.parametrize("method", ["twfe", "did_2x2"])
+@pytest.mark.parametrize("method", ["twfe", "did_2x2", "analytic"])
 def test_same_type_and_matched_beat_all_applicants(sim, pools, method):
     """Truth: tau = 2 for every model municipality; the type trends (0.8, 0.4, 0, -0.4 a year) make the
-    pool of all applicants biased except for the kleinstadt, whose trend is near the pool's mean."""
+    pool of all applicants biased except for the kleinstadt, whose trend is near the pool's mean.
+    "analytic" goes through the impact issue's estimate_programme_effects (ATT against the year
+    before the start), the others through twfe / did_2x2 (against the mean of the pre-years)."""
     t = pool_sensitivity(sim.values, sim.municipalities, "outcome", pools, method=method)
     assert len(t) == 12 and set(t["pool"]) == {"all", "same_type", "matched"}
     err = (t.set_index(["model_id", "pool"])["estimate"] - sim.tau).abs().unstack()
     for mid in ["model_grossstadt", "model_mittelstadt", "model_laendlich"]:
-        assert err.at[mid, "matched"] < 0.2 < 1.0 < err.at[mid, "all"], mid
-        assert err.at[mid, "same_type"] < 0.2, mid
-    assert err["matched"].max() < 0.2 and err["same_type"].max() < 0.2
+        assert err.at[mid, "matched"] < 0.25 < 1.0 < err.at[mid, "all"], mid
+        assert err.at[mid, "same_type"] < 0.25, mid
+    assert err["matched"].max() < 0.25 and err["same_type"].max() < 0.25
     # the bias of "all" has the sign of (own trend - pool trend): positive for the big cities
     est = t.set_index(["model_id", "pool"])["estimate"]
     assert est[("model_grossstadt", "all")] > sim.tau > est[("model_laendlich", "all")]

@@ -136,9 +136,11 @@ class MatchResult:
     def summary(self) -> pd.DataFrame:
         """One row per model municipality: candidates, matches, distances, shortfall against k."""
         rows = []
+        by_model = dict(tuple(self.candidates.groupby("model_id", sort=False)))
+        empty = self.candidates.iloc[:0]
         for mid in self.model_ids:
             m = self.matches[self.matches["model_id"] == mid]
-            c = self.candidates[self.candidates["model_id"] == mid]
+            c = by_model.get(mid, empty)
             rows.append({
                 "model_id": mid, "n_candidates": int(len(c)), "n_matched": int(len(m)), "k": self.k,
                 "shortfall": int(self.k - len(m)), "mean_distance": float(m["distance"].mean()) if len(m) else np.nan,
@@ -371,7 +373,7 @@ class ComparisonMatcher:
             idx = np.flatnonzero(eligible)
             order = idx[np.lexsort((tiebreak[idx], d[idx]))]
             per_model[mid] = (order, d)
-            cand_rows.append(pd.DataFrame({"model_id": mid, "comparison_id": pool_arr[order], "distance": d[order]}))
+            cand_rows.append((i, order, d[order]))
 
         taken: set[int] = set()
         visit = list(models)
@@ -403,13 +405,25 @@ class ComparisonMatcher:
         matches["_o"] = matches["model_id"].map({m: i for i, m in enumerate(models)})
         matches = matches.sort_values(["_o", "rank"]).drop(columns="_o").reset_index(drop=True)
         self.result_ = MatchResult(
-            matches=matches, candidates=pd.concat(cand_rows, ignore_index=True), model_ids=tuple(models),
+            matches=matches, candidates=_candidate_table(models, pool_arr, cand_rows), model_ids=tuple(models),
             method=self.method, distance_metric=self.distance if self.method == "nearest_neighbour" else "propensity",
             k=int(self.k), caliper=caliper, replace=bool(self.replace), seed=int(self.seed), variables=used,
             dropped_variables=tuple(dropped), excluded=tuple(incomplete), exact=exact_name,
             propensity=propensity, details=details,
         )
         return self
+
+
+def _candidate_table(models: list[str], pool_arr: np.ndarray, parts: list) -> pd.DataFrame:
+    """Tidy ``model_id, comparison_id, distance``, built from arrays in one go (fast for many models)."""
+    if not parts:
+        return pd.DataFrame({"model_id": [], "comparison_id": [], "distance": []})
+    model_arr = np.array(models, dtype=object)
+    return pd.DataFrame({
+        "model_id": np.repeat(model_arr[[i for i, _, _ in parts]], [len(o) for _, o, _ in parts]),
+        "comparison_id": pool_arr[np.concatenate([o for _, o, _ in parts])],
+        "distance": np.concatenate([d for _, _, d in parts]),
+    })
 
 
 def comparison_params(result: MatchResult, model_id: str) -> dict[str, Any]:

@@ -11,11 +11,18 @@ section 6.3, and of the applied difference-in-differences literature):
 * any further named pool (e.g. ``"list"``, a pool fixed by hand in the parameter file).
 
 Pools are a tidy table ``pool, model_id, comparison_id`` (:func:`comparison_pools`). The estimator
-is the impact issue's: by default ``evaluation.impact.did.twfe`` for one model municipality against
-its pool (unit and year fixed effects, treatment from the model municipality's programme start);
-``method="did_2x2"`` uses the two-period contrast of pre- and post-period means (``did_2x2``); any
-callable ``f(panel, model_id, start) -> ImpactResult`` can be given, where ``panel`` has columns
-``municipality_id, year, value, treated, post, D``.
+is the impact issue's, run for one model municipality against one pool at a time:
+
+* ``"randomization"`` (default), ``"synthetic_control"``, ``"analytic"``:
+  :func:`evaluation.impact.programme.estimate_programme_effects` with that ``method`` and the pool
+  as ``pool`` - the very estimate the report shows, so the table answers "what would the report
+  say with this pool?" (``estimator_options`` such as ``draws`` and ``seed`` are passed on);
+* ``"twfe"``: ``evaluation.impact.did.twfe`` (unit and year fixed effects, treatment from the
+  model municipality's programme start), fast, for exploration;
+* ``"did_2x2"``: the two-period contrast of pre- and post-period means (``did_2x2``; equal to the
+  TWFE estimate on a balanced panel with one start year);
+* any callable ``f(panel, model_id, start) -> ImpactResult``, where ``panel`` has columns
+  ``municipality_id, year, value, treated, post, D``.
 
 >>> import pandas as pd
 >>> munis = pd.DataFrame({"municipality_id": ["m", "a", "b"], "group": ["model", "comparison", "comparison"]})
@@ -113,9 +120,26 @@ def _as_pool_table(pools: pd.DataFrame | Mapping[str, Mapping[str, Iterable[str]
     return pd.DataFrame(rows, columns=["pool", "model_id", "comparison_id"])
 
 
-def _estimator(method: str | Callable) -> Callable[[pd.DataFrame, str, int], Any]:
+PROGRAMME_METHODS = ("randomization", "synthetic_control", "analytic")
+
+
+def _estimator(method: str | Callable, values: pd.DataFrame, municipalities: pd.DataFrame, indicator_id: str,
+               options: Mapping[str, Any]) -> Callable[[pd.DataFrame, str, int], Any]:
     if callable(method):
         return method
+    if method in PROGRAMME_METHODS:
+        from evaluation.impact.programme import estimate_programme_effects
+
+        def programme(panel: pd.DataFrame, mid: str, start: int):
+            ids = set(panel["municipality_id"])
+            munis = municipalities[municipalities["municipality_id"].isin(ids)]
+            comp = [c for c in munis.loc[munis["municipality_id"] != mid, "municipality_id"]]
+            munis = munis.assign(group=np.where(munis["municipality_id"] == mid, "model", "comparison"))
+            vals = values[values["municipality_id"].astype(str).isin(ids)]
+            eff = estimate_programme_effects(vals, munis, indicator_id, method=method, pool=comp, **options)
+            return eff.results[mid]
+
+        return programme
     if method == "twfe":
         from evaluation.impact.did import twfe
 
@@ -129,7 +153,8 @@ def _estimator(method: str | Callable) -> Callable[[pd.DataFrame, str, int], Any
             return did_2x2(means, "value", "treated", "post")
 
         return did
-    raise InputError(f"unknown estimation method {method!r}", expected="'twfe', 'did_2x2' or a callable")
+    raise InputError(f"unknown estimation method {method!r}",
+                     expected=f"one of {[*PROGRAMME_METHODS, 'twfe', 'did_2x2']} or a callable")
 
 
 def pool_sensitivity(
@@ -138,8 +163,9 @@ def pool_sensitivity(
     indicator_id: str,
     pools: pd.DataFrame | Mapping[str, Mapping[str, Iterable[str]]],
     *,
-    method: str | Callable = "twfe",
+    method: str | Callable = "randomization",
     years: Iterable[int] | None = None,
+    **estimator_options: Any,
 ) -> pd.DataFrame:
     """The impact estimate of each model municipality, once per comparison pool (tidy).
 
@@ -161,7 +187,11 @@ def pool_sensitivity(
         wide = wide.reindex(columns=sorted({int(y) for y in years}))
     long = wide.stack(future_stack=True).rename("value").reset_index()
     long = long.dropna(subset=["value"])
-    est_fn = _estimator(method)
+    m_reset = m.reset_index()
+    values_used = values[values["indicator_id"].astype(str) == str(indicator_id)]
+    if years is not None:
+        values_used = values_used[values_used["year"].astype(int).isin(set(int(y) for y in years))]
+    est_fn = _estimator(method, values_used, m_reset, indicator_id, estimator_options)
     rows = []
     for (pool, mid), grp in table.groupby(["pool", "model_id"], sort=False):
         if mid not in m.index:

@@ -171,8 +171,8 @@ class Typology:
     ----------
     k: a fixed number of types, or ``None`` to choose it within ``k_range`` by ``criterion``.
     k_range: ``(smallest, largest)`` k tried (both included).
-    method: ``"ward"`` (Ward 1963) or ``"kmeans"``; Ward needs O(n²) memory (about 0.5 GB for 10,800
-        municipalities), k-means O(n).
+    method: ``"ward"`` (Ward 1963) or ``"kmeans"``; Ward needs O(n²) memory (1.1 GB peak for 10,800
+        municipalities, see benchmarks/bench_comparison.py), k-means O(n) (0.3 GB).
     criterion: ``"calinski_harabasz"`` (default; Caliński & Harabasz 1974) or ``"silhouette"`` (Rousseeuw 1987).
     variables: characteristics to use (default: all numeric columns of the table given to ``fit``).
     log: characteristics compared on the log scale (default: sizes such as population and density).

@@ -82,3 +82,29 @@ def test_decimal_comma_round_trips(d):
     text = f"{d:.2f}".replace(".", ",")
     values, _ = parse_cells(pd.Series([text]))
     assert values.iloc[0] == pytest.approx(float(d))
+
+
+def test_dictionary_path_equals_direct_path():
+    # 60 000 cells with few distinct texts take the dictionary path (parse each distinct text once)
+    import numpy as np
+
+    from evaluation.io.genesis_symbols import parse_codes
+
+    rng = np.random.default_rng(1)
+    pool = np.array(["4,5", "12", "-", ".", "x", "(3)", "7p", "0", "1.234", "", " 8 "], dtype=object)
+    cells = pd.Series(pool[rng.integers(0, len(pool), 60_000)])
+    v_dict, c_dict = parse_codes(cells)
+    v_direct, c_direct = parse_codes(cells.iloc[:40_000])  # below the threshold: the direct path
+    np.testing.assert_array_equal(v_dict[:40_000], v_direct)
+    np.testing.assert_array_equal(c_dict[:40_000], c_direct)
+    first = pd.Series(["4,5", "12", "-", ".", "x", "(3)", "7p", "0", "1.234", "", " 8 "])
+    v, c = parse_codes(first)
+    assert v[0] == 4.5 and v[8] == 1234.0 and v[10] == 8.0 and math.isnan(v[9])
+
+
+def test_dictionary_path_reports_the_row_of_a_bad_cell():
+    cells = pd.Series(["1", "2", "-"] * 20_000)
+    cells.iloc[[123, 45_678]] = "k.A."
+    with pytest.raises(UndefinedSymbols) as info:
+        parse_cells(cells)
+    assert [(c.position, c.text) for c in info.value.cells] == [(123, "k.A."), (45_678, "k.A.")]

@@ -80,6 +80,10 @@ class BadCell:
     text: str
 
 
+_DICTIONARY_MIN_ROWS = 50_000  # below this a column is parsed directly
+_DICTIONARY_SAMPLE = 20_000
+_DICTIONARY_SHARE = 0.2  # parse via the distinct texts when a sample has fewer distinct cells than this share
+
 #: the closed vocabulary of cell flags; a flag code k > 0 means FLAG_LEVELS[k - 1], 0 means no flag
 FLAG_LEVELS: tuple[str, ...] = ("-", ZERO, ".", "x", "/", "...", "*", PARENTHESES, "p", "r", "s", "e")
 _CODE = {flag: i + 1 for i, flag in enumerate(FLAG_LEVELS)}
@@ -97,17 +101,33 @@ def _as_arrow(cells) -> pa.ChunkedArray:
     return pc.fill_null(arr, "")
 
 
-def parse_codes(cells, *, decimal: str = ",") -> tuple[np.ndarray, np.ndarray]:
+def parse_codes(cells, *, decimal: str = ",", _dictionary: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """Cells (pyarrow or pandas strings) -> (values float64, flag codes int8; see :data:`FLAG_LEVELS`).
 
-    The fast path runs in Arrow's compute kernels (a regular expression marks plain numbers, one
-    cast converts them); the remaining cells -- symbols, ``(12)``, ``12p``, ``1.234`` -- are few and
-    are read with further vectorised Arrow kernels on that subset.
+    All work runs in Arrow's compute kernels: a long column with few distinct texts (rates, symbols)
+    is parsed once per distinct text; otherwise whole numbers are found by a character-class test
+    and cast, decimal numbers by a regular expression on the other cells, and the remaining few
+    cells -- symbols, ``(12)``, ``12p``, ``1.234`` -- by further kernels on that subset.
     """
     if decimal not in (",", "."):
         raise ValueError(f"decimal must be ',' or '.', not {decimal!r}")
     arr = _as_arrow(cells)
     n = len(arr)
+    if _dictionary and n > _DICTIONARY_MIN_ROWS:
+        # few distinct cells (rates with one decimal, symbols, small counts): parse each distinct
+        # text once and spread the results; a sample decides, so counts do not pay for hashing
+        sample = arr.slice(0, _DICTIONARY_SAMPLE)
+        if pc.count_distinct(sample).as_py() < _DICTIONARY_SHARE * len(sample):
+            encoded = pc.dictionary_encode(arr).combine_chunks()
+            index = encoded.indices.to_numpy(zero_copy_only=False)
+            try:
+                dict_values, dict_codes = parse_codes(encoded.dictionary, decimal=decimal, _dictionary=False)
+            except UndefinedSymbols as exc:
+                bad_entries = np.array([c.position for c in exc.cells])
+                rows = np.flatnonzero(np.isin(index, bad_entries))
+                texts = dict(zip(bad_entries.tolist(), (c.text for c in exc.cells)))
+                raise UndefinedSymbols([BadCell(int(r), texts[int(index[r])]) for r in rows]) from None
+            return dict_values[index], dict_codes[index]
     number = _NUMBER_COMMA if decimal == "," else _NUMBER_POINT
     values = np.full(n, np.nan)
     codes = np.zeros(n, dtype="int8")

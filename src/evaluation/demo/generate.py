@@ -90,6 +90,20 @@ def _ints(df: pd.DataFrame, *cols: str) -> pd.DataFrame:
     return df
 
 
+def _check_iv(df: pd.DataFrame, do: bool, chunk: int = 400_000) -> None:
+    """Validate the indicator table in chunks (text columns as str, as read from the file)."""
+    if not do:
+        return
+    df = df[IV_COLUMNS]
+    text = [c for c in IV_COLUMNS if isinstance(df[c].dtype, pd.CategoricalDtype)]
+    for start in range(0, len(df), chunk):
+        part = df.iloc[start:start + chunk]
+        validate(part.astype({c: "str" for c in text}), "indicator_values", file="indicator_values.csv")
+    key = ["municipality_id", "area_id", "year", "indicator_id"]
+    if df.duplicated(key).any():
+        raise InputError("indicator_values.csv: duplicated keys", expected="each key once")
+
+
 def _check(df, contract, name, do):
     if do:
         validate(df, contract, file=name)
@@ -115,7 +129,7 @@ def _write_all(d: Path, seed: int, scale: str, effects: bool, do_validate: bool)
     csv(munis, "municipalities.csv", "municipalities", decimals=2)
     csv(structure, "structure.csv", decimals=2)
     if national:
-        _check(panel[IV_COLUMNS], "indicator_values", "indicator_values.csv", do_validate)
+        _check_iv(panel, do_validate)
         csv(_iv_frame(panel), "indicator_values.csv")
         _readme(d, seed, scale, written)
         written.append("README.md")
@@ -132,7 +146,7 @@ def _write_all(d: Path, seed: int, scale: str, effects: bool, do_validate: bool)
     participants = make_participants(measures, rng_for(seed, "participants"))
     proc_iv = process_indicators(munis, measures, events, edges, participants)
     iv = pd.concat([panel, survey_iv, proc_iv], ignore_index=True)[IV_COLUMNS]
-    _check(iv, "indicator_values", "indicator_values.csv", do_validate)  # before the categorical encoding
+    _check_iv(iv, do_validate)
     iv = _iv_frame(iv)
     csv(iv, "indicator_values.csv")
     csv(resp.sort_values(["municipality_id", "wave", "respondent_id"]).reset_index(drop=True),

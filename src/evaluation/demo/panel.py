@@ -162,6 +162,7 @@ def make_panel(munis: pd.DataFrame, structure: pd.DataFrame, areas: pd.DataFrame
     published units (model municipalities, years from the start).
     """
     reg = register()
+    cats = categories(munis, areas)
     n, T = len(munis), len(YEARS)
     ids = munis["municipality_id"].to_numpy()
     types = munis["type"].to_numpy()
@@ -211,13 +212,14 @@ def make_panel(munis: pd.DataFrame, structure: pd.DataFrame, areas: pd.DataFrame
             value = num / den * scale
         area_rows = None
         if sozialraum and info.spatial_level == "sozialraum" and sp.kind == "proportion" and areas is not None:
-            area_rows, num_m, att_m = _sozialraum(ind, sp, info.scale, munis, areas, den, v0, E, rng_params, rng_model)
+            area_rows, num_m, att_m = _sozialraum(ind, sp, info.scale, munis, areas, den, v0, E, rng_params,
+                                                  rng_model, cats)
             for i_m, mid in enumerate(ids[is_model]):
                 i = np.flatnonzero(ids == mid)[0]
                 num[i] = num_m[i_m]
                 att[i] = att_m[i_m]
             value = num / den * info.scale
-        df = _rows(ids, YEARS, ind, num, den, value, info.source)
+        df = _rows(ids, ids, ind, num, den, value, info.source, cats)
         if sp.first_year > YEARS[0]:
             df = df[df["year"] >= sp.first_year]
         frames.append(df)
@@ -228,7 +230,7 @@ def make_panel(munis: pd.DataFrame, structure: pd.DataFrame, areas: pd.DataFrame
         for dname, src in DERIVED_COUNTS.items():
             if src == ind:
                 dinfo = reg[dname]
-                frames.append(_rows(ids, YEARS, dname, num, np.full((n, T), np.nan), num.copy(), dinfo.source))
+                frames.append(_rows(ids, ids, dname, num, np.full((n, T), np.nan), num.copy(), dinfo.source, cats))
                 if ind in EFFECTS and effects:
                     induced[dname] = _att_dict(eff, ind, ids, att * den / info.scale)
     out = pd.concat(frames, ignore_index=True)
@@ -243,7 +245,7 @@ def _att_dict(eff, ind, ids, att) -> dict:
     return res
 
 
-def _sozialraum(ind, sp, scale, munis, areas, den, v0, E, rng_params, rng_model):
+def _sozialraum(ind, sp, scale, munis, areas, den, v0, E, rng_params, rng_model, cats):
     """Area-level numerators for one model-municipality indicator; returns rows, municipality sums, att."""
     ids = munis["municipality_id"].to_numpy()
     model_ids = munis.loc[munis["group"] == "model", "municipality_id"].tolist()
@@ -260,8 +262,8 @@ def _sozialraum(ind, sp, scale, munis, areas, den, v0, E, rng_params, rng_model)
         p = np.clip(v0[i][None, :] + delta[:, None] + E[i][None, :], sp.lo, sp.hi)
         num_a = stats.binom.ppf(_safe(u), den_a, p / scale)
         val = num_a / den_a * scale
-        df = _rows(a["area_id"].to_numpy(), YEARS, ind, num_a, den_a, val, register()[ind].source)
-        df["municipality_id"] = mid
+        df = _rows(np.full(k, mid, dtype=object), a["area_id"].to_numpy(), ind, num_a, den_a, val,
+                   register()[ind].source, cats)
         rows.append(df)
         nums.append(num_a.sum(axis=0))
         atts.append(((p - p0) * den_a).sum(axis=0) / den_a.sum(axis=0))
@@ -272,16 +274,33 @@ def _safe(u: np.ndarray) -> np.ndarray:
     return np.clip(u, 1e-12, 1 - 1e-12)
 
 
-def _rows(unit_ids, years, ind, num, den, value, source) -> pd.DataFrame:
+def categories(munis: pd.DataFrame, areas: pd.DataFrame | None) -> dict[str, pd.CategoricalDtype]:
+    """Shared categorical dtypes of the indicator table's text columns (memory at national scale)."""
+    reg = register()
+    ids = set(munis["municipality_id"]) | (set(areas["area_id"]) if areas is not None else set())
+    return {
+        "id": pd.CategoricalDtype(sorted(ids)),
+        "indicator": pd.CategoricalDtype(sorted(reg.ids)),
+        "source": pd.CategoricalDtype(sorted({reg[i].source + SOURCE_SUFFIX for i in reg.ids})),
+        "flag": pd.CategoricalDtype(["", "gewichtet"]),
+    }
+
+
+def _rows(muni_ids, area_ids, ind, num, den, value, source, cats) -> pd.DataFrame:
     n, T = num.shape
+    size = n * T
+
+    def const(dtype, v):
+        return pd.Categorical.from_codes(np.full(size, dtype.categories.get_loc(v)), dtype=dtype)
+
     return pd.DataFrame({
-        "municipality_id": np.repeat(np.asarray(unit_ids, dtype=object), T),
-        "area_id": np.repeat(np.asarray(unit_ids, dtype=object), T),
-        "year": np.tile(np.asarray(years), n).astype("int64"),
-        "indicator_id": ind,
+        "municipality_id": pd.Categorical(np.repeat(np.asarray(muni_ids, dtype=object), T), dtype=cats["id"]),
+        "area_id": pd.Categorical(np.repeat(np.asarray(area_ids, dtype=object), T), dtype=cats["id"]),
+        "year": np.tile(YEARS, n).astype("int64"),
+        "indicator_id": const(cats["indicator"], ind),
         "numerator": num.ravel(),
         "denominator": den.ravel(),
         "value": value.ravel(),
-        "source": source + SOURCE_SUFFIX,
-        "flag": "",
+        "source": const(cats["source"], source + SOURCE_SUFFIX),
+        "flag": const(cats["flag"], ""),
     })

@@ -249,3 +249,32 @@ def test_missing_lebensbereich_leaves_index_missing_and_listed():
     assert np.isnan(ci.scores_.loc[("m01", 2020)])
     assert ci.incomplete_.loc[("m01", 2020), "missing_lebensbereiche"] == "familie"
     assert pd.isna(ci.ranks_.loc[("m01", 2020)])
+
+
+def test_carry_imputation_values_and_zscore_uncertainty_defaults():
+    meta, data = make_panel(n_units=8)
+    d = data.copy()
+    mask = (d.municipality_id == "m03") & (d.indicator_id == "i0")
+    v2019 = d.loc[mask & (d.year == 2019), "value"].iloc[0]
+    v2021 = d.loc[mask & (d.year == 2021), "value"].iloc[0]
+    d.loc[mask & (d.year.isin([2019, 2020])), "value"] = np.nan
+    ci = CompositeIndex(meta, imputation="carry").fit(d)
+    assert ci.imputed_.loc[("m03", 2020), "i0"] == pytest.approx(v2021)  # leading gap: first value carried back
+    d2 = data.copy()
+    d2.loc[mask & (d2.year == 2020), "value"] = np.nan
+    ci2 = CompositeIndex(meta, imputation="carry").fit(d2)
+    assert ci2.imputed_.loc[("m03", 2020), "i0"] == pytest.approx(v2019)  # last value carried forward
+    z = CompositeIndex(meta, normalisation="zscore").fit(data).uncertainty(n_draws=30)
+    assert set(z.draws["aggregation"]) == {"arithmetic"}
+
+
+def test_goalposts_use_raw_values_without_outlier_treatment():
+    rng = np.random.default_rng(5)
+    meta = pd.DataFrame({"indicator_id": ["a", "b"], "lebensbereich": ["arbeit", "bildung"], "polarity": [1, -1]})
+    a = rng.normal(50, 5, 60)
+    a[0] = 200.0
+    wide = pd.DataFrame({"a": a, "b": rng.normal(10, 2, 60)}, index=[f"u{i}" for i in range(60)])
+    ci = CompositeIndex(meta, normalisation="goalposts", goalposts={"a": (0, 100), "b": (0, 20)}).fit(wide)
+    assert (ci.treatment_["action"] == "none").all()
+    assert ci.normalised_.loc["u0", "a"] == pytest.approx(100.0)  # clipped at the upper goalpost
+    assert ci.normalised_.loc["u1", "b"] == pytest.approx((20 - wide.loc["u1", "b"]) / 20 * 100)

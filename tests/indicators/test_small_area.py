@@ -114,3 +114,12 @@ def test_bad_input():
         beta_binomial([3, 300], [100, 200])
     with pytest.raises(InputError, match="whole counts"):
         poisson_gamma([3.5, 2], [100.0, 200.0])
+
+
+def test_suppressed_area_listed_not_estimated():
+    rows = [("m", a, 2023, "r", c, n) for a, c, n in
+            [("a1", 80.0, 10000.0), ("a2", 35.0, 9000.0), ("a3", np.nan, 300.0), ("a4", 20.0, 11000.0)]]
+    v = pd.DataFrame(rows, columns=["municipality_id", "area_id", "year", "indicator_id", "numerator", "denominator"])
+    out = shrink_areas(v).set_index("area_id")
+    assert np.isnan(out.loc["a3", "shrunk"]) and bool(out.loc["a3", "small"]) and "missing" in out.loc["a3", "note"]
+    assert pd.isna(out.loc["a3", "rank"]) and out["shrunk"].notna().sum() == 3

@@ -10,7 +10,8 @@ Indicators* (Nardo et al. 2008) and the COINr package (Becker et al. 2022):
 2. **outlier treatment** (COINr's default rule): an indicator with |skewness| > 2 *and* (excess)
    kurtosis > 3.5 is winsorised, one extreme value at a time on the side of the skew, until the rule
    is met, at most ``max_winsorised`` values; if that is not enough the winsorising is undone and
-   the indicator is log-transformed, ``log(x - min + (max - min) / 10)`` (mirrored for negative skew);
+   the indicator is log-transformed, ``log(x - min + (max - min) / 10)`` (mirrored for negative skew).
+   Skipped before ``"goalposts"`` and ``"base_index"``, which are defined on the raw values;
 3. **normalisation** with polarity (every indicator points "higher is better" afterwards):
    ``"minmax"`` onto ``range`` (default 0-100; 1-100 for geometric and harmonic aggregation, which
    need positive values), ``"zscore"``, ``"rank"`` (percentile rank onto ``range``), ``"goalposts"``
@@ -432,7 +433,8 @@ class CompositeIndex:
             ref_mask = np.ones(len(wide), dtype=bool)
 
         cache = self.__dict__.setdefault("_step_cache", {})
-        key = (p["imputation"], p["outliers"], p["base_year"], p["skew_limit"], p["kurtosis_limit"], p["max_winsorised"])
+        key = (p["imputation"], p["outliers"], p["base_year"], p["skew_limit"], p["kurtosis_limit"], p["max_winsorised"],
+               p["normalisation"] in ("goalposts", "base_index"))
         if key not in cache:
             imputed, n_imputed = self._impute(wide, p["imputation"], years)
             treated, treatment = self._treat(imputed, p, ref_mask)
@@ -440,7 +442,9 @@ class CompositeIndex:
         imputed, n_imputed, treated, treatment = cache[key]
         steps.append({"step": "imputation", "method": p["imputation"], "imputed": n_imputed})
 
-        steps.append({"step": "outliers", "method": p["outliers"],
+        steps.append({"step": "outliers",
+                      "method": p["outliers"] if p["normalisation"] not in ("goalposts", "base_index")
+                      else f"none ({p['normalisation']} uses the raw values)",
                       "treated": {k: v for k, v in treatment["action"].items() if v != "none"}})
 
         normalised = self._normalise(treated, p, ref_mask, years)
@@ -520,7 +524,9 @@ class CompositeIndex:
             if not panel:
                 raise InputError("imputation 'carry' needs a panel (a year column)", column="imputation",
                                  expected="data with years, or 'mean'/'median'/'group'")
-            out = wide.sort_index().groupby(level=0).transform(lambda s: s.ffill().bfill()).loc[wide.index]
+            srt = wide.sort_index()
+            out = srt.groupby(level=0).ffill()
+            out = out.fillna(out.groupby(level=0).bfill()).loc[wide.index]
         counts = (missing & out.notna()).sum()
         return out, {k: int(v) for k, v in counts.items() if v}
 
@@ -529,10 +535,12 @@ class CompositeIndex:
         out = x.copy()
         arr = x.to_numpy(float)
         sks, kus = skew_kurtosis(arr[ref_mask])
+        # goalposts and base-period indices are defined on the raw values: no transformation before them
+        active = p["outliers"] == "auto" and p["normalisation"] not in ("goalposts", "base_index")
         for j, col in enumerate(x.columns):
             sk, ku = float(sks[j]), float(kus[j])
             action, n_w = "none", 0
-            if p["outliers"] == "auto" and _fails(sk, ku, p):
+            if active and _fails(sk, ku, p):
                 ref = arr[ref_mask, j]
                 ref = ref[np.isfinite(ref)]
                 vals = ref.copy()
@@ -750,8 +758,9 @@ class CompositeIndex:
         if choices is None:
             norm = [self.normalisation] + [n for n in ("minmax", "rank") if n != self.normalisation
                                            and self.normalisation not in ("base_index", "goalposts")]
-            choices = {"normalisation": norm,
-                       "aggregation": list(dict.fromkeys([self.aggregation, "arithmetic", "geometric"]))}
+            aggs = ["arithmetic"] if self.normalisation == "zscore" else \
+                list(dict.fromkeys([self.aggregation, "arithmetic", "geometric"]))
+            choices = {"normalisation": norm, "aggregation": aggs}
         space = {}
         allowed = {"imputation": IMPUTATIONS, "outliers": OUTLIERS, "normalisation": NORMALISATIONS,
                    "aggregation": AGGREGATIONS, "weights": WEIGHTINGS}

@@ -232,7 +232,9 @@ def shrink_areas(values: pd.DataFrame, kind: str = "rate", scale: float | None =
     town) are left out of the model. ``kind`` "rate" (Poisson-gamma, default per 1,000) or
     "proportion" (beta-binomial, default percent). Returns one row per area with the columns of
     :class:`ShrinkageResult` ``.table`` plus ``prior_mean``, ``rank`` (among areas not flagged
-    ``small``; NaN for small areas) and ``note``.
+    ``small``; NaN for small areas) and ``note``. Areas whose numerator or denominator is missing
+    (e.g. suppressed cells) are listed with NaN estimates, ``small`` True and a ``note``; the model is
+    fitted on the others.
     """
     check_choice("kind", kind, ("rate", "proportion"))
     check_choice("polarity", polarity, (1, -1))
@@ -244,7 +246,18 @@ def shrink_areas(values: pd.DataFrame, kind: str = "rate", scale: float | None =
         raise InputError("no Sozialraum rows to shrink (all rows are whole-town rows)", column="area_id")
     fit = poisson_gamma if kind == "rate" else beta_binomial
     pieces = []
-    for (mun, ind, year), g in areas.groupby(["municipality_id", "indicator_id", "year"], sort=True):
+    for (mun, ind, year), g_all in areas.groupby(["municipality_id", "indicator_id", "year"], sort=True):
+        has = g_all["numerator"].notna() & g_all["denominator"].notna()
+        g = g_all[has]
+        if len(g) < 2:
+            t = pd.DataFrame({"area_id": g_all["area_id"].to_numpy(), "numerator": g_all["numerator"].to_numpy(float),
+                              "denominator": g_all["denominator"].to_numpy(float), "small": True,
+                              "note": "fewer than two areas with counts: no shrinkage"})
+            t.insert(0, "year", int(year))
+            t.insert(0, "indicator_id", ind)
+            t.insert(0, "municipality_id", mun)
+            pieces.append(t)
+            continue
         res = fit(g["numerator"].to_numpy(float), g["denominator"].to_numpy(float), method=method, alpha=alpha,
                   scale=scale, min_expected=min_expected)
         t = res.table
@@ -256,5 +269,14 @@ def shrink_areas(values: pd.DataFrame, kind: str = "rate", scale: float | None =
         ranked = t["shrunk"].where(~t["small"])
         t["rank"] = ranked.rank(ascending=polarity < 0, method="min").astype("Int64")
         t["note"] = res.note
+        if (~has).any():  # suppressed or missing counts: listed, not estimated, not ranked
+            t = pd.concat([t, pd.DataFrame({
+                "municipality_id": mun, "indicator_id": ind, "year": int(year),
+                "area_id": g_all.loc[~has, "area_id"].to_numpy(), "numerator": g_all.loc[~has, "numerator"].to_numpy(float),
+                "denominator": g_all.loc[~has, "denominator"].to_numpy(float), "small": True, "prior_mean": res.prior_mean,
+                "note": "numerator or denominator missing (suppressed?): not estimated"})], ignore_index=True)
+            t["rank"] = t["rank"].astype("Int64")
         pieces.append(t)
-    return pd.concat(pieces, ignore_index=True)
+    out = pd.concat(pieces, ignore_index=True)
+    out["small"] = out["small"].astype(bool)
+    return out

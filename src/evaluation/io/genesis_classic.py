@@ -338,7 +338,7 @@ def _read_block(src: Source, layout: Layout) -> pa.Table:
     return table
 
 
-def _categorical(indices: np.ndarray, labels: list[str] | np.ndarray, repeat: int = 1) -> pd.Categorical:
+def _categorical(indices: np.ndarray, labels: list[str] | np.ndarray, repeat: int = 1, tile: int = 1) -> pd.Categorical:
     """Categorical from dictionary indices and their labels (labels may repeat: merged)."""
     labels = [str(x) for x in labels]
     if len(set(labels)) == len(labels):  # the usual case: Arrow's dictionary is unique already
@@ -350,6 +350,8 @@ def _categorical(indices: np.ndarray, labels: list[str] | np.ndarray, repeat: in
     codes = np.asarray(codes).astype(small, copy=False)  # the dtype pandas keeps: no copy later
     if repeat > 1:
         codes = np.repeat(codes, repeat)
+    if tile > 1:
+        codes = np.tile(codes, tile)
     return pd.Categorical.from_codes(codes, categories=pd.Index(uniq, dtype="str"), validate=False)
 
 
@@ -468,7 +470,7 @@ def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] |
         if all(re.fullmatch(r"\d{4}", t) for t in col_time):
             out["time"] = np.tile(np.array([int(t) for t in col_time], dtype=np.int64), n_rows)
         else:
-            out["time"] = _categorical(np.tile(np.arange(n_v), n_rows), col_time)
+            out["time"] = _categorical(np.arange(n_v), col_time, tile=n_rows)
     else:
         out["time"] = np.full(n, np.nan)
     if "region_code" in roles.values():
@@ -487,12 +489,12 @@ def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] |
                                                   validate=False) if val else np.full(n, np.nan))
     for j in other:
         out[names[j]] = _categorical(dims[j][0], dims[j][1], n_v)
-    out["variable"] = _categorical(np.tile(np.arange(n_v), n_rows), variables)
+    out["variable"] = _categorical(np.arange(n_v), variables, tile=n_rows)
     if all(u is None for u in units):
         out["unit"] = np.full(n, np.nan)
     else:
         unit_labels = [u if u is not None else "" for u in units]
-        unit_cat = _categorical(np.tile(np.arange(n_v), n_rows), unit_labels)
+        unit_cat = _categorical(np.arange(n_v), unit_labels, tile=n_rows)
         out["unit"] = unit_cat.remove_categories([""]) if "" in unit_cat.categories else unit_cat
     out["value"] = values.reshape(-1)
     out["flag"] = flag_categorical(flag_codes.reshape(-1))

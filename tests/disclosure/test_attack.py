@@ -94,3 +94,25 @@ def test_attack_reports_one_row_per_suppressed_cell(lower_bound):
     out = attack(s, supp, lower_bound=lower_bound)
     assert list(out["key"]) == [s.keys[i] for i in (0, 1, 4, 5)]
     assert (out["width"] == out["upper"] - out["lower"]).all()
+
+
+def test_flow_attack_equals_lp_attack():
+    """The max-flow attack (2-D network) must give the same intervals as the LP attack."""
+    from evaluation.disclosure import frequency_rule, protect
+
+    rng = np.random.default_rng(21)
+    for t in range(40):
+        df = table_2d(rng, int(rng.integers(2, 6)), int(rng.integers(2, 6)))
+        s = TableStructure.from_frame(df, row_total="T", col_total="T")
+        if t % 2:
+            supp = protect(s, frequency_rule(s.values, 3), method="hypercube", cleanup=False)
+        else:
+            supp = rng.random(s.n_cells) < 0.4
+        if not supp.any():
+            continue
+        lp = attack(s, supp, method="lp")
+        flow = attack(s, supp, method="flow")
+        assert list(lp["key"]) == list(flow["key"])
+        assert np.allclose(lp["lower"], flow["lower"]), (df, supp)
+        both_inf = np.isinf(lp["upper"]) & np.isinf(flow["upper"])
+        assert (both_inf | np.isclose(lp["upper"], flow["upper"])).all(), (df, supp)

@@ -1,0 +1,64 @@
+"""Benchmark: cell suppression of a 500 x 50 table with margins, and the LP attack that audits it.
+
+Run: .venv/bin/python benchmarks/bench_disclosure.py [rows] [cols]
+Prints wall time and peak Python memory (tracemalloc) of each step.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+import tracemalloc
+
+import numpy as np
+import pandas as pd
+
+from evaluation.disclosure import suppress
+
+
+def make_table(rows: int, cols: int, seed: int = 1) -> pd.DataFrame:
+    """Counts like Sozialraum x characteristic tables: many small cells, some large ones."""
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(shape=0.8, scale=12.0, size=(rows, 1)) * rng.gamma(1.5, 1.0, size=(1, cols))
+    x = rng.poisson(lam)
+    x = np.column_stack([x, x.sum(axis=1)])
+    x = np.vstack([x, x.sum(axis=0)])
+    return pd.DataFrame(x, index=[f"sr{i:03d}" for i in range(rows)] + ["Insgesamt"],
+                        columns=[f"m{j:02d}" for j in range(cols)] + ["Insgesamt"])
+
+
+def timed(label: str, fn):
+    tracemalloc.start()
+    t0 = time.perf_counter()
+    out = fn()
+    dt = time.perf_counter() - t0
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    print(f"{label:<48} {dt:8.2f} s   peak {peak / 2**20:7.1f} MiB")
+    return out
+
+
+def main() -> None:
+    rows = int(sys.argv[1]) if len(sys.argv) > 1 else 500
+    cols = int(sys.argv[2]) if len(sys.argv) > 2 else 50
+    table = make_table(rows, cols)
+    n_small = int(((table > 0) & (table < 3)).to_numpy().sum())
+    print(f"table {rows} x {cols} + margins = {table.size} cells, {n_small} counts of 1 or 2")
+    res = timed("suppress (frequency rule, hypercube + margins)", lambda: suppress(table, totals="Insgesamt"))
+    print(f"  method {res.method}: {res.n_primary} primary, {res.n_secondary} secondary "
+          f"({(res.n_primary + res.n_secondary) / table.size:.1%} of cells)")
+    audit = timed("audit: LP attack on every suppressed cell", res.audit)
+    prim = audit[audit.status == "primary"]
+    ok = bool(prim["protected"].all())
+    print(f"  {len(audit)} cells attacked; all primary cells protected: {ok}; "
+          f"min width of a primary interval {prim['width'].min():.0f}")
+    small = make_table(60, 12, seed=2)
+    res2 = timed("suppress 60 x 12 (lp heuristic + clean-up)", lambda: suppress(small, totals="Insgesamt",
+                                                                               method="lp"))
+    print(f"  {res2.n_primary} primary, {res2.n_secondary} secondary")
+    if not ok:
+        raise SystemExit("protection failed")
+
+
+if __name__ == "__main__":
+    main()

@@ -8,10 +8,11 @@ anticipation; e >= 0 are the effects in the start year and after.
 
 The joint pre-trend test is a Wald test of all leads being zero, W = theta_pre' V^-1 theta_pre
 (chi-square with as many degrees of freedom as leads), V from the influence function. With few
-treated units (the five model municipalities) use ``inference="randomization"``: then every
-event-time interval comes from randomisation inference over the adoption dates (see
-:mod:`evaluation.impact.inference`) and the pre-trend p-value is the share of re-assignments
-with a standardised sum of squared leads at least as large as observed.
+treated units (the five model municipalities) use ``inference="randomization"``: then the
+observed start years are handed, ``draws`` times, to random comparison municipalities; each
+event-time interval is the estimate +- the (1 - alpha) quantile of the placebo estimates'
+absolute deviations (Conley & Taber 2011), and the pre-trend p-value is the share of placebo
+assignments with a standardised sum of squared leads at least as large as observed.
 
 ``table`` has the columns the report plots: event_time, estimate, se, ci_low, ci_high
 (plus n_groups).
@@ -34,12 +35,7 @@ from scipy import stats
 from evaluation.errors import EstimationError, InputError
 from evaluation.impact._panel import wide_panel
 from evaluation.impact.did import Control, att_gt_panel, normalise_groups
-from evaluation.impact.inference import (
-    _invert,
-    _permuted_estimates,
-    _ri_pvalue,
-    coefficients_from_weights,
-)
+from evaluation.impact.inference import _permuted_estimates, coefficients_from_weights
 from evaluation.impact.results import DID_ASSUMPTIONS, ImpactResult, assumption_texts
 
 
@@ -145,42 +141,24 @@ def event_study(
         keep = ~np.isnan(g)
         y, g = panel.y[keep], g[keep]
         gidx = np.searchsorted(plan.group_values, g)
-        D = ((g[:, None] > 0) & (panel.times[None, :] >= g[:, None])).astype(float)
         Cs = np.stack([coefficients_from_weights(plan, A[i], len(panel.times)) for i in range(len(es))])
-        Hy = np.einsum("nt,egt->nge", y, Cs)
-        Hd = np.einsum("nt,egt->nge", D, Cs)
-        H = np.concatenate([Hy, Hd], axis=2)  # N x groups x 2E
-        rows = np.arange(len(g))
-        obs = H[rows, gidx, :].sum(axis=0)
-        perm = _permuted_estimates(H, gidx, draws, np.random.default_rng(seed))
+        Hy = np.einsum("nt,egt->nge", y, Cs)  # N x groups x E
+        # placebo assignments among the never-treated units only: event-time effects differ by
+        # e, so a sharp null of one constant effect does not hold; drawing the placebo units
+        # from the comparison pool keeps the treated units' effects out of the reference
+        # distribution (Conley & Taber 2011). The interval is est +- the (1 - alpha) quantile
+        # of the placebo estimates' absolute deviation from their mean.
+        never = np.nonzero(gidx == 0)[0]
+        perm = _permuted_estimates(Hy[never], gidx, draws, np.random.default_rng(seed))
         E = len(es)
-        post_e = es >= 0
-        tau_hat = float(theta[post_e].mean()) if post_e.any() else 0.0
-        se = np.empty(E)
-        lo, hi = np.empty(E), np.empty(E)
-        for i in range(E):
-            est_i, a_i = obs[i], obs[E + i]
-            p_i, q_i = perm[:, i], perm[:, E + i]
-
-            def pfun(tau, est_i=est_i, a_i=a_i, p_i=p_i, q_i=q_i):
-                return _ri_pvalue(est_i, a_i, p_i, q_i, np.asarray(tau, float))
-
-            se[i] = float(np.std(p_i - est_i * q_i, ddof=1))
-            if abs(a_i) < 1e-12:
-                # a lead carries no treatment of the observed assignment, so the sharp null does
-                # not move it: interval from the spread of its randomisation distribution (under
-                # the sharp null that the effect equals the overall estimate), est +- the
-                # (1 - alpha) quantile of |deviation|
-                dist = p_i - tau_hat * q_i
-                dev = np.abs(dist - dist.mean())
-                c = float(np.quantile(dev, 1 - alpha))
-                lo[i], hi[i] = est_i - c, est_i + c
-            else:
-                lo[i], hi[i] = _invert(pfun, float(est_i), se[i], alpha)
+        se = perm.std(axis=0, ddof=1)
+        dev = np.abs(perm - perm.mean(axis=0))
+        c = np.quantile(dev, 1 - alpha, axis=0)
+        lo, hi = theta - c, theta + c
         k = int(leads.sum())
         if k:
             # leads carry no treatment (q = 0): compare the standardised sum of squared leads
-            pl = perm[:, :E][:, leads]
+            pl = perm[:, leads]
             sd = pl.std(axis=0, ddof=1)
             sd[sd == 0] = 1.0
             W = float(((theta[leads] / sd) ** 2).sum())
@@ -188,7 +166,8 @@ def event_study(
             p_pre = float((1 + (Wp >= W - 1e-12).sum()) / (1 + draws))
         else:
             W, p_pre = float("nan"), float("nan")
-        inf_label = f"randomization inference over adoption dates ({draws} draws, seed {seed})"
+        inf_label = (f"randomization inference, observed start years given to random comparison units "
+                     f"({draws} draws, seed {seed})")
     table = pd.DataFrame({"event_time": es.astype(int), "estimate": theta, "se": se, "ci_low": lo,
                           "ci_high": hi, "n_groups": n_groups})
     if overall_est != overall.estimate:

@@ -10,12 +10,14 @@ the comparison-group chooser). Other model municipalities never serve as compari
 Methods (``method=``):
 
 * ``"randomization"`` (default, :data:`evaluation.impact.inference.DEFAULT_INFERENCE`): the
-  Callaway & Sant'Anna (2021) ATT of the municipality (its programme years against the year
-  before the start, minus the same difference in the comparison pool) with studentised
-  randomisation inference over all comparison municipalities as placebos; the pooled row uses
-  all model municipalities with their staggered starts and randomisation inference over the
-  adoption dates. The simulation in ``benchmarks/simulation_impact.py`` shows these intervals
-  hold their 95 % coverage with five treated municipalities.
+  difference-in-differences of the municipality (mean of its programme years minus mean of its
+  pre-programme years, minus the same difference in the comparison pool; ``estimator="att_gt"``
+  uses the Callaway & Sant'Anna (2021) ATT against the single year before the start instead)
+  with studentised randomisation inference over all comparison municipalities as placebos
+  (a t-based placebo prediction interval when the pool is too small for a 5 % rank test); the
+  pooled row uses all model municipalities with their staggered starts and randomisation
+  inference over the adoption dates. The simulation in ``benchmarks/simulation_impact.py``
+  shows these intervals hold their 95 % coverage with five treated municipalities.
 * ``"synthetic_control"``: Abadie, Diamond & Hainmueller (2010) per municipality, in-space
   placebos and the Firpo & Possebom (2018) interval.
 * ``"analytic"``: the same ATT with the influence-function standard error - too narrow with few
@@ -86,6 +88,7 @@ def estimate_programme_effects(
     draws: int = 999,
     seed: int = 0,
     errors: str = "raise",
+    estimator: str = "pre_mean",
 ) -> ProgrammeEffects:
     """Effect of the programme on ``indicator_id`` per model municipality (and pooled).
 
@@ -150,7 +153,7 @@ def estimate_programme_effects(
             if not pools.get(mid):
                 raise EstimationError(f"model municipality {mid!r}: no comparison municipality in its pool "
                                       "has values for this indicator")
-            res, info = _one(wide, mid, start, pools[mid], method, alpha, draws, seed)
+            res, info = _one(wide, mid, start, pools[mid], method, alpha, draws, seed, estimator)
             results[mid] = res
             row.update({"estimate": res.estimate, "se": res.se, "ci_low": res.ci[0], "ci_high": res.ci[1],
                         "p": res.p, "n_treated": 1, "n_control": res.n_control, **info,
@@ -167,7 +170,7 @@ def estimate_programme_effects(
     union = sorted(set().union(*pools.values()))
     if method in ("randomization", "analytic") and len(results) >= 1:
         try:
-            pooled = _pooled(wide, models, union, method, alpha, draws, seed, notes)
+            pooled = _pooled(wide, models, union, method, alpha, draws, seed, notes, estimator)
             rows.append({"municipality_id": "pooled", "name": None, "programme_start": None,
                          "estimate": pooled.estimate, "se": pooled.se, "ci_low": pooled.ci[0],
                          "ci_high": pooled.ci[1], "p": pooled.p, "n_treated": pooled.n_treated,
@@ -180,7 +183,7 @@ def estimate_programme_effects(
 
 
 def _one(wide: pd.DataFrame, mid: str, start: int, pool_ids: list[str], method: str, alpha: float,
-         draws: int, seed: int):
+         draws: int, seed: int, estimator: str):
     if mid not in wide.index:
         raise EstimationError(f"model municipality {mid!r} has no values for this indicator")
     y1 = wide.loc[mid]
@@ -210,11 +213,12 @@ def _one(wide: pd.DataFrame, mid: str, start: int, pool_ids: list[str], method: 
     if method == "analytic":
         return att_gt_panel(panel, alpha=alpha).aggregate("simple"), info
     studentize = len(pre) >= 3
-    res = randomization_inference_panel(panel, draws=draws, seed=seed, alpha=alpha, studentize=studentize)
+    res = randomization_inference_panel(panel, draws=draws, seed=seed, alpha=alpha, studentize=studentize,
+                                        estimator=estimator)
     return res, info
 
 
-def _pooled(wide, models, pool_ids, method, alpha, draws, seed, notes) -> ImpactResult:
+def _pooled(wide, models, pool_ids, method, alpha, draws, seed, notes, estimator) -> ImpactResult:
     ids = [m for m in models["municipality_id"] if m in wide.index]
     starts = models.set_index("municipality_id")["programme_start"].astype(int)
     sub = wide.loc[ids + pool_ids]
@@ -238,4 +242,4 @@ def _pooled(wide, models, pool_ids, method, alpha, draws, seed, notes) -> Impact
     panel = Panel(y=sub.to_numpy(float), g=g, units=sub.index.to_numpy(), times=times)
     if method == "analytic":
         return att_gt_panel(panel, alpha=alpha).aggregate("simple")
-    return randomization_inference_panel(panel, draws=draws, seed=seed, alpha=alpha)
+    return randomization_inference_panel(panel, draws=draws, seed=seed, alpha=alpha, estimator=estimator)

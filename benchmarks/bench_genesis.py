@@ -118,7 +118,7 @@ def main() -> None:
         del raw
     else:
         skip, nrows = generate(path, args.mb)
-    print(f"generated {path.name}: {path.stat().st_size / 1e6:.1f} MB, {nrows} data lines x 13 values "
+    print(f"{'using' if args.keep else 'generated'} {path.name}: {path.stat().st_size / 1e6:.1f} MB, {nrows} data lines x 13 values "
           f"({time.perf_counter() - t:.1f} s)")
     results = {}
     for mode in ("pandas", "genesis"):

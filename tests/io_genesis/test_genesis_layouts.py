@@ -163,6 +163,7 @@ def test_long_line_in_the_middle(tmp_path):
 
 
 @pytest.mark.parametrize("content", [b"name,age\nAnna,3\nBen,4\n", b"just some words\nand more words\n",
+                                     b"kreis;name;arbeitslose\n09562;Erlangen;2648\n",
                                      b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR"])
 def test_not_a_genesis_file(tmp_path, content):
     path = tmp_path / "x.csv"

@@ -181,6 +181,13 @@ def detect_layout(src: Source, decimal: str) -> Layout:
     data_start = rows[data_idx][1]
     footer = buffer.find(FOOTER_RULE, data_start)
     if footer < 0:
+        if not title_lines:
+            raise InputError(
+                "not a GENESIS table: no title lines above the column headers and no footer after the data",
+                file=src.label, row=1,
+                expected="a GENESIS-Online / Regionaldatenbank table CSV (title lines, column headers, data, "
+                         "footer) or a flat file (ffcsv); for other CSV files use evaluation.io.tables",
+                found=rows[0][0][:4])
         _raise_truncated(src, data_start, data_idx + 1, n_fields)
     data_end = footer + 1
     footer_text = src.text(data_end, len(buffer))

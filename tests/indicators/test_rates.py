@@ -125,8 +125,8 @@ def test_bad_proportion_input(kwargs, match):
 def test_bad_method_and_fractional_exact():
     with pytest.raises(InputError, match="unknown method"):
         proportion_interval(1, 3, method="agresti")
-    with pytest.raises(InputError, match="whole numbers"):
-        poisson_interval(2.5, 100)
+    # an annual average count: continuous extension of Garwood's formula
+    assert poisson_interval(2.5, 100, scale=1).ci_high == pytest.approx(stats.chi2.ppf(0.975, 7) / 2 / 100)
     with pytest.raises(InputError, match="se"):
         add_intervals(_values([["m", "m", 2020, "s", np.nan, np.nan, 3.2, None, None]]), "mean")
 

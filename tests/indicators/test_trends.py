@@ -107,6 +107,9 @@ def test_its_bad_input():
         interrupted_time_series([2015, 2015, 2016, 2017, 2018, 2019], [1, 2, 3, 4, 5, 6], start=2017)
     with pytest.raises(InputError, match="whole counts"):
         fit_trend([2015, 2016, 2017], [1.5, 2, 3], family="poisson")
+    assert fit_trend([2015, 2016, 2017], [10.5, 12.0, 13.5], family="quasipoisson").annual_change > 0
+    with pytest.raises(InputError, match=">= 0"):
+        fit_trend([2015, 2016, 2017], [-1.0, 2, 3], family="quasipoisson")
     with pytest.raises(InputError, match="at least 3"):
         fit_trend([2015, 2016, 2017], [1.0, np.nan, 3], family="linear")
 

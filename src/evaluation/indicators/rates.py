@@ -18,6 +18,10 @@ The arithmetic is delegated to statsmodels (``proportion_confint``, ``confint_po
 ``confint_proportions_2indep``, ``confint_poisson_2indep``); this module adds the vectorised work on the
 tidy ``indicator_values`` table, the published scale (percent, per 1,000) and the checks of input.
 
+Non-integer counts (annual averages such as the BA's Jahresdurchschnitt, or weighted counts) are
+accepted: the exact limits are then the continuous extension of the chi-square / beta quantile
+formulas, which is what statsmodels computes.
+
 ``scale`` multiplies the estimate and the interval into the published unit: 100 for percent, 1,000
 for a rate per 1,000, 1 for a plain share or a count.
 
@@ -135,18 +139,11 @@ class DifferenceResult:
 
 # --------------------------------------------------------------------------- array level
 
-def _check_counts(x: np.ndarray, name: str, integer: bool) -> None:
+def _check_counts(x: np.ndarray, name: str) -> None:
     ok = np.isnan(x) | (x >= 0)
     if not ok.all():
         raise InputError(f"{name} must not be negative", column=name, expected="a count >= 0",
                          found=float(x[~ok][0]))
-    if integer:
-        finite = x[np.isfinite(x)]
-        frac = np.abs(finite - np.round(finite)) > 1e-9
-        if frac.any():
-            raise InputError(f"{name} must be whole numbers for an exact interval", column=name,
-                             expected="whole counts (or method='wilson'/'wald' for weighted counts)",
-                             found=float(finite[frac][0]))
 
 
 def proportion_ci(successes, trials, method: str = "wilson", alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
@@ -160,8 +157,8 @@ def proportion_ci(successes, trials, method: str = "wilson", alpha: float = 0.05
     x = as_float_array(successes, "numerator")
     n = as_float_array(trials, "denominator")
     x, n = np.broadcast_arrays(x, n)
-    _check_counts(x, "numerator", integer=method in ("clopper-pearson",))
-    _check_counts(n, "denominator", integer=False)
+    _check_counts(x, "numerator")
+    _check_counts(n, "denominator")
     if (n == 0).any():
         raise InputError("a proportion needs a denominator > 0", column="denominator",
                          expected="denominator > 0", found=0.0)
@@ -193,7 +190,7 @@ def poisson_ci(count, exposure=1.0, method: str = "exact", alpha: float = 0.05) 
     c = as_float_array(count, "numerator")
     e = as_float_array(exposure, "denominator")
     c, e = np.broadcast_arrays(c, e)
-    _check_counts(c, "numerator", integer=method == "exact")
+    _check_counts(c, "numerator")
     if (e[np.isfinite(e)] <= 0).any():
         raise InputError("a rate needs a population (denominator) > 0", column="denominator",
                          expected="denominator > 0", found=float(e[np.isfinite(e) & (e <= 0)][0]))

@@ -4,7 +4,8 @@
 β0 + β1 t`` (the offset ``log n_t`` makes it a rate model), with the Pearson-χ² scale (quasi-Poisson,
 McCullagh & Nelder 1989, §4.5) so that overdispersion widens the interval; or a negative-binomial
 model (statsmodels ``NegativeBinomial``, NB2). ``annual_change`` is then ``exp(β1) - 1``, the
-average relative change per year. For proportions and means a straight line fitted by OLS,
+average relative change per year. Quasi-Poisson also takes non-integer counts (annual averages,
+e.g. the BA's Jahresdurchschnitt), as a quasi-likelihood model. For proportions and means a straight line fitted by OLS,
 ``annual_change = β1`` in the published unit per year.
 
 **Interrupted time series** (:func:`interrupted_time_series`): segmented regression (Wagner et al.
@@ -147,9 +148,12 @@ def fit_trend(years, values, exposure=None, family: str = "linear", alpha: float
         change, change_ci = b * scale, (lo * scale, hi * scale)
         method = "OLS linear trend"
     else:
-        if (y < 0).any() or (np.abs(y - np.round(y)) > 1e-9).any():
-            raise InputError(f"the {family} trend needs whole counts >= 0", column="numerator",
+        if (y < 0).any():
+            raise InputError(f"the {family} trend needs counts >= 0", column="numerator",
                              expected="counts (use family='linear' for published rates)")
+        if family != "quasipoisson" and (np.abs(y - np.round(y)) > 1e-9).any():
+            raise InputError(f"the {family} trend needs whole counts", column="numerator",
+                             expected="whole counts; for annual averages use family='quasipoisson'")
         if (e <= 0).any():
             raise InputError("exposure must be > 0", column="denominator")
         if y.sum() == 0:
@@ -317,8 +321,8 @@ def interrupted_time_series(years, values, start: int, exposure=None, family: st
         resid = res.resid
         method = "segmented OLS regression with Newey-West (HAC) standard errors"
     else:
-        if (y < 0).any() or (np.abs(y - np.round(y)) > 1e-9).any():
-            raise InputError("family='poisson' needs whole counts >= 0", column="numerator")
+        if (y < 0).any():  # non-integer annual averages are fine: quasi-likelihood with sandwich errors
+            raise InputError("family='poisson' needs counts >= 0", column="numerator")
         res = sm.GLM(y, X, family=sm.families.Poisson(), exposure=e).fit(**kw)
         resid = res.resid_pearson
         method = "segmented Poisson regression (log link) with Newey-West (HAC) standard errors"

@@ -100,3 +100,25 @@ def test_bad_input(sim, pools):
         comparison_pools(sim.municipalities.assign(group="treated"))
     with pytest.raises(InputError, match="no comparison pool"):
         pool_sensitivity(sim.values, sim.municipalities, "outcome", pools.iloc[:0])
+
+
+def test_choose_comparisons_keeps_every_step(sim):
+    """The one-call design on the simulated types: pre-period = years before 2017, four types found,
+    matched pools of the model's own type (truth), pools and parameter dicts consistent."""
+    from evaluation.comparison import choose_comparisons
+
+    d = choose_comparisons(sim.structure, sim.municipalities, values=sim.values, indicator_id="outcome")
+    assert d.pre_years == (2012, 2013, 2014, 2015, 2016)
+    assert "outcome_slope" in d.features.columns and d.typology.k == 4
+    for mid in sim.model_ids:
+        assert set(sim.types[d.match.chosen(mid)]) == {sim.types[mid]}
+        assert d.params(mid)["municipalities"] == d.match.chosen(mid)
+        assert "outcome_slope" in d.params(mid)["variables"]
+    s = d.summary()
+    assert s["model_id"].tolist() == sim.model_ids and (s["n_matched"] == 10).all()
+    assert (s["max_abs_smd_after"] < s["max_abs_smd_before"]).all()
+    assert set(d.pools["pool"]) == {"all", "same_type", "matched"}
+    plot = d.love_plot("model_grossstadt")
+    plt.close(plot.figure)
+    with pytest.raises(InputError, match="without values"):
+        choose_comparisons(sim.structure, sim.municipalities, indicator_id="outcome")

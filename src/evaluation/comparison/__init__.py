@@ -10,7 +10,8 @@ choice documented and reproducible, for each model municipality separately:
    :meth:`MatchResult.to_params` gives the parameter file's ``comparison`` section;
 4. :mod:`.balance`: standardised mean differences before and after matching (Austin 2009), the
    Love plot, pre-period trends of the model municipality beside its comparison group;
-5. :mod:`.sensitivity`: the impact estimate for alternative pools side by side.
+5. :mod:`.sensitivity`: the impact estimate for alternative pools side by side;
+6. :mod:`.design`: all of it in one call, :func:`choose_comparisons`, keeping every step.
 
 >>> from evaluation.comparison import Typology, ComparisonMatcher, balance_table  # doctest: +SKIP
 """
@@ -20,6 +21,7 @@ from .balance import (
     balance_table, love_plot, pre_trend_plot, pre_trend_slopes, pre_trends, smd_denominator,
     standardised_mean_difference,
 )
+from .design import ComparisonDesign, choose_comparisons
 from .characteristics import outcome_trends, pre_period_characteristics, town_panel
 from .matching import ComparisonMatcher, MatchResult, comparison_params, match_comparisons
 from .sensitivity import comparison_pools, pool_sensitivity, sensitivity_plot
@@ -29,6 +31,7 @@ __all__ = [
     "OKABE_ITO", "ComparisonWarning", "Plot",
     "balance_table", "love_plot", "pre_trend_plot", "pre_trend_slopes", "pre_trends", "smd_denominator",
     "standardised_mean_difference",
+    "ComparisonDesign", "choose_comparisons",
     "outcome_trends", "pre_period_characteristics", "town_panel",
     "ComparisonMatcher", "MatchResult", "comparison_params", "match_comparisons",
     "comparison_pools", "pool_sensitivity", "sensitivity_plot",

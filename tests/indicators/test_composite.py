@@ -278,3 +278,13 @@ def test_goalposts_use_raw_values_without_outlier_treatment():
     assert (ci.treatment_["action"] == "none").all()
     assert ci.normalised_.loc["u0", "a"] == pytest.approx(100.0)  # clipped at the upper goalpost
     assert ci.normalised_.loc["u1", "b"] == pytest.approx((20 - wide.loc["u1", "b"]) / 20 * 100)
+
+
+def test_wide_panel_input_and_method_text():
+    meta, data = make_panel(n_units=6)
+    wide = data.pivot_table(index=["municipality_id", "year"], columns="indicator_id", values="value")
+    a = CompositeIndex(meta).fit(data)
+    b = CompositeIndex(meta).fit(wide)
+    np.testing.assert_allclose(a.scores_.to_numpy(), b.scores_.to_numpy())
+    t = CompositeIndex(meta, aggregation="geometric").method_text(1000)
+    assert "geometrisches Mittel" in t and "1.000" in t

@@ -63,6 +63,7 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import InputError
+from ..texts import text
 from ..vocabulary import LEBENSBEREICHE
 from ._common import check_choice, require_columns, summary_block
 from .sensitivity import SobolResult, sobol_indices
@@ -399,7 +400,14 @@ class CompositeIndex:
         else:
             wide = data.copy()
             wide.columns = wide.columns.astype(str)
-            wide.index = wide.index.astype(str)
+            if isinstance(wide.index, pd.MultiIndex):  # (unit, year)
+                if wide.index.nlevels != 2:
+                    raise InputError("a wide panel needs a two-level index (unit, year)", expected="(unit, year)",
+                                     found=list(wide.index.names))
+                wide.index = wide.index.set_levels(wide.index.levels[0].astype(str), level=0)
+                wide.index = wide.index.set_names([unit, "year"])
+            else:
+                wide.index = wide.index.astype(str)
         unknown = [c for c in wide.columns if c not in meta.index]
         if unknown:
             raise InputError("data hold indicators missing from the indicator table", column="indicator_id",
@@ -897,6 +905,15 @@ class CompositeIndex:
             labels = np.asarray(units.get_level_values(0) if isinstance(units, pd.MultiIndex) else units)
             res = replace(res, by_output=res.by_output.assign(output=labels[res.by_output["output"].to_numpy()]))
         return res
+
+    def method_text(self, n_draws: int = 1000) -> str:
+        """The German paragraph for the report's methods chapter, filled with this index's choices."""
+        def word(kind: str, key: str) -> str:
+            return text("indicators", f"composite.{kind}.{key}")
+
+        return text("indicators", "method.composite", imputation=word("imputation", self.imputation),
+                    normalisation=word("normalisation", self.normalisation), weights=word("weights", self.weights),
+                    aggregation=word("aggregation", self.aggregation), n_draws=f"{n_draws:,}".replace(",", "."))
 
     def summary(self) -> str:
         self._check_fitted()

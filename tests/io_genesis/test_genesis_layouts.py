@@ -298,3 +298,23 @@ def test_labelled_header_line_with_dates_in_the_columns(tmp_path):
     assert df["region_code"].astype(str).tolist() == ["09562", "09562", "13003", "13003"]
     assert df["value"].tolist() == [116000.0, 116562.0, 209920.0, 209061.0]
     assert df["variable"].unique().tolist() == ["Bevölkerungsstand"]
+
+
+def test_english_download_with_decimal_point(tmp_path):
+    text = (
+        "GENESIS-Table: 12613-0004\n"
+        "Deaths: Germany, years, sex;;\n"
+        "Statistics of deaths;;\n"
+        "Germany;;\n"
+        "Deaths (number);;\n"
+        ";male;female\n"
+        "2020;1,234;(5.5)\n"
+        "__________\n\u00a9 Statistisches Bundesamt (Destatis), 2022\nStand: 17.07.2022 / 21:36:16\n"
+    )
+    df = read_genesis(write(tmp_path, "t.csv", text), decimal=".")
+    meta = df.attrs["genesis"]
+    assert meta["table"] == "12613-0004" and meta["statistic"] == "Statistics of deaths"
+    assert df["region_code"].astype(str).tolist() == ["DG", "DG"]
+    assert df["variable"].astype(str).tolist() == ["Deaths | male", "Deaths | female"]
+    assert df["unit"].astype(str).tolist() == ["number", "number"]
+    assert df["value"].tolist() == [1234.0, 5.5] and df["flag"].astype(object).tolist()[1] == "()"

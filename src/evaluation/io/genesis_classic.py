@@ -73,10 +73,12 @@ _UNITS = {
     "km", "km²", "qkm", "qm", "m²", "ha", "t", "tonnen", "kg", "personen", "einwohner", "index",
     "promille", "‰", "je 1000 einwohner", "je 1 000 einwohner", "je einwohner", "eur je einwohner",
     "1000 t", "1000 ha", "mwh", "kwh", "gwh", "m³", "1000 m³", "stück", "punkte", "durchschnitt",
+    # English downloads (language=en)
+    "number", "percent", "thousand", "years", "persons", "tonnes", "hours", "days", "index points",
 }
 _UNIT_RE = re.compile(r"^(?:\d{4}=100|(?:tsd\.|mill\.|mio\.|mrd\.|1 ?000) \S.*|je \d.*|.* je .*)$", re.I)
 _MEASURE_UNIT_RE = re.compile(r"^(?P<measure>.+?)\s*\((?P<unit>[^()]+)\)$")
-_STATISTIC_RE = re.compile(r"statistik|erhebung|zählung|rechnung|fortschreibung|mikrozensus", re.I)
+_STATISTIC_RE = re.compile(r"statisti[ck]|erhebung|zählung|rechnung|fortschreibung|mikrozensus|survey|census", re.I)
 _PLURALS = (("arten", "art"), ("gruppen", "gruppe"), ("klassen", "klasse"), ("stufen", "stufe"),
             ("formen", "form"), ("typen", "typ"), ("bereiche", "bereich"), ("träger", "träger"))
 _TIME_WORDS = {"jahre", "jahr", "stichtag", "stichtage", "monate", "quartale", "halbjahre", "schuljahr",
@@ -250,12 +252,12 @@ def _title_dimension_names(title: str) -> list[str]:
 def _parse_title(lines: list[str]) -> dict:
     meta: dict = {"table": None, "title": None, "statistic": None, "region": None, "measure": None, "unit": None}
     rest = list(lines)
-    if rest and re.match(r"^(GENESIS-Tabelle|Tabelle)\s*:", rest[0]):
+    if rest and re.match(r"^(GENESIS-Tabelle|GENESIS-Table|Tabelle|Table)\s*:", rest[0]):
         meta["table"] = rest.pop(0).split(":", 1)[1].strip()
     region = region_from_title(rest)
     if region:
         meta["region"] = region
-        rest = [r for r in rest if r.strip() not in (region[1], "Deutschland insgesamt")]
+        rest = [r for r in rest if r.strip() not in (region[1], "Deutschland insgesamt", "Germany")]
     if rest:
         m = _MEASURE_UNIT_RE.match(rest[-1])
         if m and (m.group("unit").lower() in _UNITS or _UNIT_RE.match(m.group("unit"))):

@@ -82,7 +82,7 @@ def region_from_title(lines: list[str]) -> tuple[str, str] | None:
     """(code, name) of a table's single region named on a title line (``Deutschland``, a Land)."""
     for line in lines:
         name = line.strip()
-        if name in (DEUTSCHLAND, "Deutschland insgesamt"):
+        if name in (DEUTSCHLAND, "Deutschland insgesamt", "Germany"):
             return "DG", DEUTSCHLAND
         for code, land in LAENDER.items():
             if name == land:

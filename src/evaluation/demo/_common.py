@@ -112,10 +112,11 @@ def _column_formatter(s: pd.Series, decimals: int):
         finite = x[~np.isnan(x)]
         whole = finite.size == 0 or bool(np.all(finite == np.round(finite)))
         return lambda a, b: _format_numbers(x[a:b], decimals, whole)
-    vals = s.to_numpy(dtype=object, na_value=None)
-    text = np.array(["" if (v is None or (isinstance(v, float) and np.isnan(v))) else _quote(str(v))
-                     for v in vals], dtype=_S)
-    return lambda a, b: text[a:b]
+    codes, uniques = pd.factorize(s, use_na_sentinel=True)  # quote each distinct value once
+    cats = np.array([_quote(str(v)) for v in uniques] + [""], dtype=_S)
+    codes = np.asarray(codes, dtype=np.int64)
+    codes[codes < 0] = len(cats) - 1
+    return lambda a, b: cats[codes[a:b]]
 
 
 def _format_numbers(x: np.ndarray, decimals: int, whole: bool | None = None) -> np.ndarray:

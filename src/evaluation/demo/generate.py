@@ -267,6 +267,7 @@ def _ground_truth(seed, munis, structure, eff, panel_truth, survey_truth, agreem
             "population_values": survey_truth["population_values"],
             "counterfactual_values": survey_truth["counterfactual_values"],
             "att": survey_truth["att"],
+            "design": survey_truth["design"],
             "positive_categories": {"einstellung_inklusion": "einstellung >= 4", "kenntnis_angebote": "kenntnis == 1",
                                     "kontakt_mmb": "kontakt == 1 (has_disability == 0)",
                                     "wahrgenommene_barrieren": "barrieren >= 3 (has_disability == 1)",
@@ -297,25 +298,49 @@ def _ground_truth(seed, munis, structure, eff, panel_truth, survey_truth, agreem
     }
 
 
+FILE_NOTES = {
+    "municipalities.csv": "5 Modellkommunen + Vergleichspool (Vertrag municipalities; dazu kreis, type = latenter Typ, area_km2)",
+    "structure.csv": "Strukturmerkmale je Kommune und Jahr 2012-2025 (für die Wahl der Vergleichsgruppe)",
+    "areas.csv": "Sozialräume der Modellkommunen (Einwohner 2023, Summe = Kommune)",
+    "indicator_values.csv": "Indikatorwerte (Vertrag indicator_values), gesamtstädtisch und je Sozialraum",
+    "survey_responses.csv": "Bürgerbefragung 2018/2021/2024: Schicht = Sozialraum, PSU = Adresscluster, design_weight = 1/pi",
+    "population_margins.csv": "wahre Bevölkerungsränder (18+) je Kommune und Welle für die Gewichtung (Raking)",
+    "participant_responses.csv": "Teilnehmendenbefragungen je Maßnahme (3-40 Antworten)",
+    "measures.csv": "Maßnahmen des Aktionsplans (dazu decided_year, end_year, has_participants)",
+    "network_edges.csv": "Netzwerkbeziehungen je Welle (ungerichtet, einmal gespeichert)",
+    "network_actors.csv": "Akteurinnen und Akteure je Welle mit (erfundenem) Namen und Sektor",
+    "events.csv": "Veranstaltungen, Schulungen und Beteiligungsformate mit Teilnehmenden",
+    "index_responses.csv": "Index-für-Inklusion-Runden: Bereich A/B/C, Themen, Fragen-IDs (keine Fragetexte), Bewertung 1-4",
+    "qualitative/codebook.csv": "hierarchisches Codebuch (3 Ebenen)",
+    "qualitative/sources.csv": "Dokumente: Interviews (Längsschnittfälle), Werkstattprotokolle, Begehungsnotizen",
+    "qualitative/codings.csv": "Codierungen von Codierer A (alle Dokumente) und B (Überschneidungsmenge)",
+    "ground_truth.json": "die Wahrheit hinter den Daten: Effekte, unverzerrte Vergleichspools, Typen, Übereinstimmung, Befragung",
+}
+
+
 def _readme(d: Path, seed: int, scale: str, written: list[str]) -> None:
-    files = "\n".join(f"- `{n}`" for n in written if not n.startswith("qualitative/texts/"))
+    files = "\n".join(f"- `{n}`: {FILE_NOTES.get(n, '')}".rstrip(": ") for n in written
+                      if not n.startswith("qualitative/texts/"))
     n_txt = sum(1 for n in written if n.startswith("qualitative/texts/"))
+    national = scale == "national"
     text = f"""# Musterdaten (synthetische Demodaten)
 
 **{notice(seed)}**
 
-Erzeugt mit `evaluation demo-data --seed {seed}{' --scale national' if scale == 'national' else ''}`
+Erzeugt mit `evaluation demo-data --seed {seed}{' --scale national' if national else ''}`
 (`evaluation.demo.generate`). Gleicher Seed ergibt byte-identische Dateien. Die fünf Modellkommunen
-tragen echte Namen und AGS, alle Zahlen, Personen, Texte und die {'rund 10.800' if scale == 'national' else '124'}
-Vergleichskommunen sind erfunden.
+tragen echte Namen, AGS und ungefähre Einwohnerzahlen; alle anderen Zahlen, alle Personen, Texte und
+die {'rund 10.800' if national else '124'} Vergleichskommunen (Gemeindenummern 900-999) sind erfunden.
 
 ## Dateien
 {files}
-{f'- `qualitative/texts/*.txt` ({n_txt} Dokumente)' if n_txt else ''}
+{f'- `qualitative/texts/<source_id>.txt`: {n_txt} Dokumente (UTF-8, LF)' if n_txt else ''}
+- `README.md`: diese Datei
 
 Jede CSV-Datei beginnt mit EINER Kommentarzeile (`# Musterdaten: ...`), danach folgt die Kopfzeile.
-Lesen z. B. mit `pd.read_csv(pfad, skiprows=1, dtype={{"municipality_id": str, "ags": str, ...}})`.
-JSON-Dateien haben den Schlüssel `_hinweis`, Textdateien beginnen mit der Hinweiszeile.
+Lesen z. B. mit `pd.read_csv(pfad, skiprows=1, dtype={{"municipality_id": str, "area_id": str, "ags": str}})`
+(alle ID-Spalten als Text). Zahlen: ganze Zahlen ohne Nachkommastellen, sonst feste Nachkommastellen;
+fehlend = leer. JSON-Dateien haben den Schlüssel `_hinweis`, Textdateien beginnen mit der Hinweiszeile.
 
 ## Offsets der Codierungen (`qualitative/codings.csv`)
 `start` und `end` sind Python-`str`-Indizes (Unicode-Codepunkte, `end` exklusiv) in den **Inhalt** der
@@ -323,12 +348,25 @@ Textdatei, d. h. in den Text NACH der ersten Zeile (Hinweiszeile samt ihrem Zeil
 `inhalt = open(datei, encoding="utf-8").read().split("\\n", 1)[1]`; dann gilt
 `text == inhalt[start:end]` für jede Codierung. Zeilenenden sind `\\n` (LF).
 
-## Hinweise
-- Indikatorwerte: `area_id` = Kommune (gesamtstädtisch) oder Sozialraum; Befragungsindikatoren haben
-  `flag` = `gewichtet` (Zähler/Nenner = ungewichtete Fallzahlen, Wert = mit gerakten Gewichten).
-- `beratungen_eutb` gibt es erst ab 2018 (EUTB-Start); Prozessindikatoren ab Programmstart.
-- Die wahren Effekte, Vergleichsgruppen, Übereinstimmung der Codierenden und Populationswerte der
-  Befragung stehen in `ground_truth.json`.
+## Kodierung der Befragung (`survey_responses.csv`)
+- `has_disability` 0/1; `age_group` 18-29, 30-44, 45-64, 65+; `sex` w, m, d; Ränder in
+  `population_margins.csv` mit den Variablen age_group, sex, area_id, has_disability (Kategorien "0"/"1").
+- `einstellung` 1-5 (positiv = 4 oder 5); `barrieren` 1 nie, 2 selten, 3 oft, 4 sehr oft (oft = 3 oder 4);
+  `zufriedenheit_gesundheit` 1-5; 0/1-Items `freizeit`, `kontakt`, `einsamkeit`, `sicherheit`, `wahl`
+  (alle Befragten gelten als wahlberechtigt), `kenntnis`; Skala `att1`..`att5` (1-5, `att3` umgepolt).
+- Befragungsindikatoren in `indicator_values.csv`: `flag` = `gewichtet`; Zähler/Nenner = ungewichtete
+  Fallzahlen der Teilgruppe mit gültiger Antwort, Wert = gewichteter Schätzer (Designgewichte geraket
+  auf die vier Ränder der Kommune und Welle; Sozialraumzeilen mit denselben Gewichten).
+
+## Weitere Hinweise
+- `area_id` = Kommune (gesamtstädtische Zeile) oder Sozialraum; Sozialraumzeilen amtlicher/lokaler
+  Indikatoren summieren sich (Zähler, Nenner) zur gesamtstädtischen Zeile.
+- `beratungen_eutb` gibt es erst ab 2018 (Start der EUTB); Prozess- und Teilnehmendenindikatoren ab
+  Programmstart; `netzwerkpartner` in den Netzwerkwellen (Nieder-Olm 2018: Ausgangserhebung vor dem Start).
+- `ground_truth.json` enthält die wahren Programmeffekte (`effects`, mit `att_by_year` in der
+  veröffentlichten Einheit und dem Signal-Rausch-Verhältnis), die latenten Typen, welche
+  Vergleichspools unverzerrt sind (`pools`), den Übereinstimmungsprozess der Codierenden und die
+  wahren Populationswerte der Befragung samt Cronbachs Alpha.
 """
     with open(d / "README.md", "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)

@@ -126,9 +126,16 @@ def _items(P, mid_offsets, wave, eff_by_item, rng):
     out = {}
     probs = {}
     cf = {}
+    c_person = P["c_eff"][P["cluster"]]
+    female = P["sex"] == 0
+    dis = P["dis"].astype(float)
     for item, (base, age_eff, dis_eff, w_eff, c_sd, trend) in BINARY.items():
-        v0 = (base + mid_offsets[item] + np.asarray(age_eff)[P["age"]] + dis_eff * P["dis"]
-              + w_eff * (P["sex"] == 0) + c_sd * P["c_eff"][P["cluster"]] + trend * (wave - 2018))
+        v0 = np.asarray(age_eff, dtype=float)[P["age"]]
+        v0 += base + mid_offsets[item] + trend * (wave - 2018)
+        v0 += dis_eff * dis
+        if w_eff:
+            v0 += w_eff * female
+        v0 += c_sd * c_person
         e = eff_by_item.get(item, (0.0, "all"))
         E = e[0] * (P["dis"] == 1) if e[1] == "disabled" else np.full(n, e[0])
         p0 = np.clip(v0, 1, 99) / 100
@@ -241,6 +248,19 @@ def make_survey(munis, structure, areas, eff, rng_pop, rng_sample, rng_items, ef
             responses.append(resp)
             ind_rows.append(_indicators(mid, wave, resp, P, area_ids, reg))
         alpha_by_muni[mid] = cronbach_alpha(np.vstack(muni_alpha).astype(float))
+    truth["design"] = {
+        "strata": "Sozialraum (stratum = area_id)",
+        "stage1": "simple random sample of address clusters (~80 adults each) per stratum, pi1 = m_h / M_h",
+        "stage2": "Poisson sampling within a cluster, pi2 = min(1, 25 * w_i / sum_cluster w), w_i = 3 with a "
+                  "disability, 1 otherwise (oversampling ~3x)",
+        "design_weight": "1 / (pi1 * pi2)",
+        "response_rate_by_age_group": dict(zip(AGE_GROUPS, RESPONSE.tolist())),
+        "response_rate_disability_shift": -0.04,
+        "item_nonresponse": {"zufriedenheit_gesundheit": 0.03, "wahl": 0.02, "att1..att5": 0.01},
+        "target_respondents": N_TARGET,
+        "raking": "design weights raked (IPF, tolerance 1e-10) to the margins age_group, sex, area_id, "
+                  "has_disability of the municipality x wave; a category without respondents is dropped",
+    }
     truth["cronbach_alpha"] = cronbach_alpha(np.vstack(alpha_items).astype(float))
     truth["cronbach_alpha_by_municipality"] = alpha_by_muni
     resp = pd.concat(responses, ignore_index=True)

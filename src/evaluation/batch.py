@@ -63,6 +63,8 @@ class ReportJob:
     demo: bool
     pdf: bool
     cwd: str
+    engine: str = "inprocess"  # "inprocess" (papermill engine in the worker) | "kernel" (a Jupyter kernel)
+    publish: bool = True  # False: leave the finished report in work_dir for the caller (publish_staged)
 
 
 def sha256_file(path: Path) -> str:
@@ -109,8 +111,181 @@ def git_commit(root: Path) -> dict[str, Any]:
         return {"commit": None, "dirty": None}
 
 
+# -- executing one notebook -----------------------------------------------------------------------
+
+class _NotebookShell:
+    """An IPython shell inside the worker process that runs notebook cells like a kernel would.
+
+    Built once per worker process: the library's imports (pandas, statsmodels, matplotlib, the
+    chapters: seconds of CPU) are paid once per worker instead of once per report. Each notebook
+    starts with an empty namespace (``reset``), its outputs are captured as nbformat outputs
+    (``display_data``/``execute_result`` with the same mime bundle a kernel sends, ``stream``,
+    ``error`` with the traceback), so papermill and the exporter see what a kernel would produce.
+    """
+
+    _instance: "_NotebookShell | None" = None
+
+    def __init__(self) -> None:
+        from IPython.core.displayhook import DisplayHook
+        from IPython.core.displaypub import DisplayPublisher
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets.config import Config
+
+        runner = self
+        self.outputs: list[dict[str, Any]] = []
+        self._stdout: Any = None
+        self._stderr: Any = None
+
+        class Publisher(DisplayPublisher):
+            def publish(self, data, metadata=None, source=None, *, transient=None, update=False):
+                runner._flush_streams()
+                runner.outputs.append({"output_type": "display_data", "data": data, "metadata": metadata or {}})
+
+            def clear_output(self, wait=False):
+                runner.outputs.clear()
+
+        class Hook(DisplayHook):
+            def write_output_prompt(self):
+                pass
+
+            def write_format_data(self, format_dict, md_dict=None):
+                runner._flush_streams()
+                runner.outputs.append({"output_type": "execute_result", "data": format_dict,
+                                       "metadata": md_dict or {}, "execution_count": self.shell.execution_count})
+
+            def finish_displayhook(self):
+                pass
+
+        class Shell(InteractiveShell):
+            displayhook_class = Hook
+            display_pub_class = Publisher
+
+            def _showtraceback(self, etype, evalue, stb):
+                runner._flush_streams()
+                runner.outputs.append({"output_type": "error", "ename": getattr(etype, "__name__", str(etype)),
+                                       "evalue": str(evalue), "traceback": list(stb)})
+
+        config = Config()
+        config.HistoryManager.enabled = False  # no sqlite file shared by the workers
+        config.InteractiveShell.colors = "nocolor"
+        self.shell = Shell(config=config)
+
+    @classmethod
+    def get(cls) -> "_NotebookShell":
+        if cls._instance is None:
+            cls._instance = cls()
+        return cls._instance
+
+    def _flush_streams(self) -> None:
+        for name, buf in (("stdout", self._stdout), ("stderr", self._stderr)):
+            if buf is not None and buf.tell():
+                self.outputs.append({"output_type": "stream", "name": name, "text": buf.getvalue()})
+                buf.seek(0)
+                buf.truncate()
+
+    def reset(self) -> None:
+        """A fresh namespace for the next notebook (imported modules stay imported)."""
+        import matplotlib.pyplot as plt
+
+        plt.close("all")
+        self.shell.reset(new_session=False)
+        self.shell.execution_count = 1
+
+    def run_cell(self, source: str) -> tuple[list[dict[str, Any]], int, bool]:
+        """(outputs, execution count, ok) of one code cell."""
+        import contextlib
+        import io
+
+        import nbformat
+
+        self.outputs = []
+        self._stdout, self._stderr = io.StringIO(), io.StringIO()
+        count = self.shell.execution_count
+        try:
+            with contextlib.redirect_stdout(self._stdout), contextlib.redirect_stderr(self._stderr):
+                result = self.shell.run_cell(source, store_history=True)
+            self._flush_streams()
+        finally:
+            self._stdout = self._stderr = None
+        outputs = [nbformat.from_dict(o) for o in self.outputs]
+        return outputs, count, bool(result.success)
+
+
+def _inprocess_engine():
+    """A papermill engine that runs the cells in this process (see :class:`_NotebookShell`)."""
+    from papermill.engines import Engine
+
+    class InProcessEngine(Engine):
+        @classmethod
+        def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
+            runner = _NotebookShell.get()
+            runner.reset()
+            try:
+                for index, cell in enumerate(nb_man.nb.cells):
+                    try:
+                        nb_man.cell_start(cell, index)
+                        if cell.cell_type != "code":
+                            continue
+                        outputs, count, ok = runner.run_cell(cell.source)
+                        cell.outputs = outputs
+                        cell.execution_count = count
+                        if not ok:
+                            nb_man.cell_exception(cell, cell_index=index)
+                            break
+                    finally:
+                        nb_man.cell_complete(cell, cell_index=index)
+            finally:
+                runner.reset()  # free the report's objects before the next one
+            return nb_man.nb
+
+    return InProcessEngine
+
+
+ENGINES = ("inprocess", "kernel")
+
+
+def _execute(job: ReportJob, params: dict[str, Any]):
+    """Run the notebook with papermill; return the executed notebook node (kept in memory)."""
+    import papermill as pm
+
+    kwargs: dict[str, Any] = {}
+    if job.engine == "inprocess":
+        from papermill.engines import papermill_engines
+
+        papermill_engines.register("evaluation-inprocess", _inprocess_engine())
+        kwargs["engine_name"] = "evaluation-inprocess"
+    else:
+        kwargs.update(kernel_name="python3", start_timeout=60)
+    return pm.execute_notebook(job.notebook, None, parameters=params, cwd=job.cwd, progress_bar=False,
+                               log_output=False, report_mode=False, request_save_on_cell_execute=False, **kwargs)
+
+
+def _publish(html: str | Path, tables_src: Path | None, html_path: str | Path, tables_dir: str | Path) -> None:
+    """Move a report into place: the tables folder by rename, then the HTML by atomic replace."""
+    from .reporting.export import write_atomic
+
+    final_tables = Path(tables_dir)
+    if tables_src is not None and tables_src.exists():
+        old = final_tables.with_name(final_tables.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        if final_tables.exists():
+            final_tables.rename(old)
+        final_tables.parent.mkdir(parents=True, exist_ok=True)
+        shutil.move(str(tables_src), str(final_tables))
+        shutil.rmtree(old, ignore_errors=True)
+    if isinstance(html, Path):
+        Path(html_path).parent.mkdir(parents=True, exist_ok=True)
+        os.replace(html, html_path)
+    else:
+        write_atomic(html_path, html)
+
+
 def run_job(job: ReportJob) -> dict[str, Any]:
-    """Execute one notebook and publish its HTML and tables atomically. Never raises: returns a status."""
+    """Execute one notebook and publish its HTML and tables atomically. Never raises: returns a status.
+
+    With ``job.publish`` false the finished page and tables stay in the job's work folder
+    (``result["staged"]``) for the caller to publish with :func:`publish_staged`.
+    """
     import papermill as pm
 
     from .reporting.export import export_notebook, print_pdf, write_atomic
@@ -119,30 +294,26 @@ def run_job(job: ReportJob) -> dict[str, Any]:
     work = Path(job.work_dir)
     shutil.rmtree(work, ignore_errors=True)
     work.mkdir(parents=True)
-    executed = work / "executed.ipynb"
     tables_tmp = work / "tabellen"
     params = dict(job.parameters, tables_dir=str(tables_tmp))
     result: dict[str, Any] = {"key": job.key, "kind": job.kind, "status": "failed", "error": None,
                               "html": job.html_path, "tables_dir": job.tables_dir}
+    staged = False
     try:
-        pm.execute_notebook(job.notebook, str(executed), parameters=params, cwd=job.cwd, progress_bar=False,
-                            log_output=False, kernel_name="python3", report_mode=False)
+        nb = _execute(job, params)
         t_exec = time.perf_counter()
-        exported = export_notebook(executed, title=job.title, subtitle=job.subtitle, demo=job.demo)
-        write_atomic(job.html_path, exported.html)
-        final_tables = Path(job.tables_dir)
-        if tables_tmp.exists():
-            old = final_tables.with_name(final_tables.name + ".old")
-            shutil.rmtree(old, ignore_errors=True)
-            if final_tables.exists():
-                final_tables.rename(old)
-            final_tables.parent.mkdir(parents=True, exist_ok=True)
-            shutil.move(str(tables_tmp), str(final_tables))
-            shutil.rmtree(old, ignore_errors=True)
-        if job.pdf:
-            print_pdf(job.html_path, Path(job.html_path).with_suffix(".pdf"))
-            result["pdf"] = str(Path(job.html_path).with_suffix(".pdf"))
-        result.update(status="ok", seconds_execute=round(t_exec - t0, 3))
+        exported = export_notebook(nb, title=job.title, subtitle=job.subtitle, demo=job.demo)
+        if job.publish:
+            _publish(exported.html, tables_tmp, job.html_path, job.tables_dir)
+            if job.pdf:
+                print_pdf(job.html_path, Path(job.html_path).with_suffix(".pdf"))
+                result["pdf"] = str(Path(job.html_path).with_suffix(".pdf"))
+        else:
+            write_atomic(work / "page.html", exported.html)
+            result["staged"] = str(work)
+            staged = True
+        result.update(status="ok", seconds_execute=round(t_exec - t0, 3),
+                      seconds_export=round(time.perf_counter() - t_exec, 3))
     except pm.PapermillExecutionError as err:
         result["error"] = f"{err.ename}: {err.evalue} (cell {err.exec_count})"
     except InputError as err:
@@ -151,9 +322,39 @@ def run_job(job: ReportJob) -> dict[str, Any]:
         result["error"] = f"{type(err).__name__}: {err}"
         result["traceback"] = traceback.format_exc(limit=5)
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if not staged:
+            shutil.rmtree(work, ignore_errors=True)
     result["seconds"] = round(time.perf_counter() - t0, 3)
     return result
+
+
+def publish_staged(result: dict[str, Any], job: ReportJob) -> None:
+    """Publish a report that :func:`run_job` left in its work folder (``job.publish`` false)."""
+    from .reporting.export import print_pdf
+
+    work = Path(result.pop("staged"))
+    _publish(work / "page.html", work / "tabellen", job.html_path, job.tables_dir)
+    if job.pdf:
+        print_pdf(job.html_path, Path(job.html_path).with_suffix(".pdf"))
+        result["pdf"] = str(Path(job.html_path).with_suffix(".pdf"))
+    shutil.rmtree(work, ignore_errors=True)
+
+
+def _warm_worker() -> None:
+    """Process-pool initializer: import the library and build the notebook shell while the parent validates."""
+    import papermill  # noqa: F401
+
+    from .reporting import chapters, overview  # noqa: F401
+    from .reporting import export  # noqa: F401
+
+    _NotebookShell.get()
+
+
+def _cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
 
 
 def _executor(executor: Any, jobs: int) -> tuple[Any, bool]:
@@ -161,7 +362,10 @@ def _executor(executor: Any, jobs: int) -> tuple[Any, bool]:
     if executor is None or executor == "local":
         import multiprocessing as mp
 
-        return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn")), True
+        # spawn: a clean interpreter per worker (no forked threads or locks of the parent);
+        # the initializer imports the library while the parent validates the data
+        return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
+                                      initializer=_warm_worker), True
     if isinstance(executor, str):
         if executor == "serial":
             return None, False
@@ -176,7 +380,12 @@ def _executor(executor: Any, jobs: int) -> tuple[Any, bool]:
     return executor, False
 
 
+def _is_dask(executor: Any) -> bool:
+    return type(executor).__name__ == "Client"
+
+
 def _submit_all(executor: Any, jobs: list[ReportJob], progress: bool, label: str) -> list[dict[str, Any]]:
+    """Run the jobs (in the order given when serial), return their results in completion order."""
     from tqdm.auto import tqdm
 
     results: list[dict[str, Any]] = []
@@ -187,12 +396,18 @@ def _submit_all(executor: Any, jobs: list[ReportJob], progress: bool, label: str
                 results.append(run_job(job))
                 bar.update(1)
             return results
-        if type(executor).__name__ == "Client":  # dask.distributed
+        if _is_dask(executor):  # dask.distributed
             from distributed import as_completed as dask_completed
 
-            futures = [executor.submit(run_job, job, pure=False) for job in jobs]
-            for fut in dask_completed(futures):
-                results.append(fut.result())
+            futures = {executor.submit(run_job, job, pure=False, key=f"report-{job.key}-{os.urandom(4).hex()}"): job
+                       for job in jobs}
+            for fut in dask_completed(list(futures)):
+                try:
+                    results.append(fut.result())
+                except Exception as err:  # noqa: BLE001 - a lost worker still gets a status
+                    job = futures[fut]
+                    results.append({"key": job.key, "kind": job.kind, "status": "failed",
+                                    "error": f"worker failed: {type(err).__name__}: {err}", "html": job.html_path})
                 bar.update(1)
             return results
         futures = {executor.submit(run_job, job): job for job in jobs}
@@ -209,6 +424,25 @@ def _submit_all(executor: Any, jobs: list[ReportJob], progress: bool, label: str
         bar.close()
 
 
+def _shared_index(dataset, params, year: int, root: Path):
+    """The composite index of chapters/index.py for (dataset, year, seed), computed here once, or None."""
+    from .reporting.blocks import TableSink
+    from .reporting.chapters.index import fitted_index
+    from .reporting.context import ReportContext
+    from .reporting.snapshot import INDEX_CACHE
+    from .register import load_register
+
+    dataset.__dict__.pop(INDEX_CACHE, None)
+    ctx = ReportContext(params=params, dataset=dataset, register=load_register(), year=year, sink=TableSink(None),
+                        project_root=root)
+    try:
+        return fitted_index(ctx)
+    except Exception:  # noqa: BLE001 - the chapter computes (and explains) it itself in each report
+        return None
+    finally:
+        dataset.__dict__.pop(INDEX_CACHE, None)
+
+
 def run_annual(
     params_dir: str | Path = "params",
     year: int = 2025,
@@ -222,13 +456,30 @@ def run_annual(
     overview: bool = True,
     notebooks_dir: str | Path | None = None,
     data_folder: str | Path | None = None,
+    snapshot: bool = True,
+    engine: str | None = None,
 ) -> dict[str, Any]:
     """Run the annual evaluation; return the manifest (also written to ``out_dir/<year>/manifest.json``).
 
-    ``executor``: ``"local"`` (process pool with ``jobs`` workers, default the number of cores),
-    ``"serial"``, a Dask scheduler address (``"tcp://host:8786"``), or any object with ``submit``
-    (a ``concurrent.futures.Executor`` or a ``distributed.Client``). ``data_folder`` overrides the
-    parameter files' data folder (e.g. small data for tests).
+    ``executor``: ``"local"`` (process pool with ``jobs`` workers, default and at most the number of
+    cores), ``"serial"``, a Dask scheduler address (``"tcp://host:8786"``), or any object with
+    ``submit`` (a ``concurrent.futures.Executor`` or a ``distributed.Client``). ``data_folder``
+    overrides the parameter files' data folder (e.g. small data for tests).
+
+    ``snapshot`` (default): each data folder is validated once here and handed to the notebooks as a
+    snapshot (:mod:`evaluation.reporting.snapshot`) together with what is the same in every report
+    (the composite index); without it every notebook validates and computes for itself. The CSVs
+    are the same either way.
+
+    ``engine``: ``"inprocess"`` runs each notebook with papermill inside the worker process (the
+    library is imported once per worker, not once per report), ``"kernel"`` starts a Jupyter kernel
+    per notebook. Default: ``"inprocess"`` for the local pool and serial runs, ``"kernel"`` on Dask
+    (whose workers run tasks in threads).
+
+    On a real Dask cluster every worker must see the same paths as this process: the project
+    (notebooks, parameter files), the data folders and ``out_dir`` on a shared file system (NFS,
+    a cluster file system); the snapshots are written into ``out_dir/<year>/.work-*``; the
+    workers need the workbench installed in the same version.
     """
     from .dataset import load_dataset
     from .params import load_params
@@ -241,14 +492,14 @@ def run_annual(
     files = sorted(params_dir.glob("*.yaml"))
     if not files:
         raise InputError("no parameter files (*.yaml) found", file=params_dir)
+    if engine is not None and engine not in ENGINES:
+        raise InputError(f"unknown engine '{engine}'", expected=" or ".join(ENGINES))
     out_year.mkdir(parents=True, exist_ok=True)
     work_root = Path(tempfile.mkdtemp(prefix=".work-", dir=out_year))
+    timings: dict[str, float] = {}
 
     reports: dict[str, dict[str, Any]] = {}
-    manifest_params: dict[str, Any] = {}
-    jobs_list: list[ReportJob] = []
-    folders_checked: dict[Path, str | None] = {}
-    demo_any = False
+    selected: list[tuple[Path, Any, Path]] = []  # (parameter file, params, data folder)
     for f in files:
         key = f.stem
         try:
@@ -260,42 +511,118 @@ def run_annual(
         if p.report.year != year or (only and key not in only):
             continue
         folder = Path(data_folder).resolve() if data_folder else p.data_folder(root).resolve()
-        if folder not in folders_checked:
-            try:
-                load_dataset(folder)
-                folders_checked[folder] = None
-            except InputError as err:
-                folders_checked[folder] = str(err)
-        if folders_checked[folder]:
-            reports[key] = {"status": "failed", "error": folders_checked[folder], "params_file": str(f)}
-            continue
-        demo_any = demo_any or p.report.demo
-        manifest_params[key] = {"params_file": str(f.relative_to(root)) if f.is_relative_to(root) else str(f),
-                                "data_folder": str(folder), **p.model_dump(mode="json")}
-        jobs_list.append(ReportJob(
-            kind="municipality", key=key, notebook=str(notebooks / REPORT_NOTEBOOK),
-            parameters={"municipality_id": key, "year": year, "params_file": str(f), "data_folder": str(folder),
-                        "project_root": str(root)},
-            html_path=str(out_year / f"{key}.html"), tables_dir=str(out_year / key / "tabellen"),
-            work_dir=str(work_root / key), title=_title(p, year), subtitle=_subtitle(p), demo=p.report.demo,
-            pdf=pdf or p.report.pdf, cwd=str(root)))
+        selected.append((f, p, folder))
 
-    n_workers = max(1, min(jobs or os.cpu_count() or 1, max(len(jobs_list), 1)))
-    pool, owned = _executor(executor, n_workers)
+    pool, owned = None, False
+    n_workers = 1
     try:
-        for r in _submit_all(pool, jobs_list, progress, f"Berichte {year}"):
-            reports[r["key"]] = {k: v for k, v in r.items() if k != "key"}
-        if overview and jobs_list:
-            ok = sorted(k for k, r in reports.items() if r.get("status") == "ok")
-            ov = ReportJob(
+        if selected:  # start the workers now: they import the library while the data are validated
+            n_workers = max(1, min(jobs or _cores(), len(selected) + int(overview)))
+            if executor is None or executor == "local":
+                n_workers = min(n_workers, _cores())
+            pool, owned = _executor(executor, n_workers)
+        if engine is None:
+            engine = "kernel" if _is_dask(pool) else "inprocess"
+
+        t0 = time.perf_counter()
+        datasets: dict[Path, Any] = {}
+        folders_checked: dict[Path, str | None] = {}
+        for _, p, folder in selected:
+            if folder not in folders_checked:
+                try:
+                    datasets[folder] = load_dataset(folder)
+                    folders_checked[folder] = None
+                except InputError as err:
+                    folders_checked[folder] = str(err)
+        timings["validate"] = round(time.perf_counter() - t0, 3)
+
+        snapshots: dict[Path, str] = {}
+        if snapshot and datasets:
+            from .reporting.snapshot import Snapshot, folder_hash, write_snapshot
+
+            t0 = time.perf_counter()
+            for i, (folder, ds) in enumerate(sorted(datasets.items())):
+                seeds = sorted({int(p.comparison.seed) for _, p, f in selected if f == folder})
+                first = {int(p.comparison.seed): p for _, p, f in reversed(selected) if f == folder}
+                index = {}
+                for seed in seeds:
+                    value = _shared_index(ds, first[seed], year, root)
+                    if value is not None:
+                        index[(year, seed)] = value
+                snap = Snapshot(dataset=ds, folder=str(folder), input_hash=folder_hash(folder), index=index)
+                snapshots[folder] = str(write_snapshot(snap, work_root / "snapshots" / f"data-{i}.pkl"))
+            timings["snapshot"] = round(time.perf_counter() - t0, 3)
+
+        demo_any = False
+        manifest_params: dict[str, Any] = {}
+        jobs_list: list[ReportJob] = []
+        for f, p, folder in selected:
+            key = p.municipality.id
+            if folders_checked[folder]:
+                reports[key] = {"status": "failed", "error": folders_checked[folder], "params_file": str(f)}
+                continue
+            known = set(datasets[folder].municipalities["municipality_id"].astype(str))
+            if key not in known:
+                reports[key] = {"status": "failed", "params_file": str(f),
+                                "error": f"municipality '{key}' of the parameter files is not in "
+                                         f"{folder / 'municipalities.csv'}"}
+                continue
+            demo_any = demo_any or p.report.demo
+            manifest_params[key] = {"params_file": str(f.relative_to(root)) if f.is_relative_to(root) else str(f),
+                                    "data_folder": str(folder), **p.model_dump(mode="json")}
+            jobs_list.append(ReportJob(
+                kind="municipality", key=key, notebook=str(notebooks / REPORT_NOTEBOOK),
+                parameters={"municipality_id": key, "year": year, "params_file": str(f), "data_folder": str(folder),
+                            "project_root": str(root), "snapshot": snapshots.get(folder)},
+                html_path=str(out_year / f"{key}.html"), tables_dir=str(out_year / key / "tabellen"),
+                work_dir=str(work_root / key), title=_title(p, year), subtitle=_subtitle(p), demo=p.report.demo,
+                pdf=pdf or p.report.pdf, cwd=str(root), engine=engine))
+
+        def overview_job(ids: list[str], publish: bool, suffix: str = "") -> ReportJob:
+            return ReportJob(
                 kind="overview", key="overview", notebook=str(notebooks / OVERVIEW_NOTEBOOK),
-                parameters={"year": year, "params_dir": str(params_dir), "municipality_ids": ok,
-                            "data_folder": str(data_folder) if data_folder else None, "project_root": str(root)},
+                parameters={"year": year, "params_dir": str(params_dir), "municipality_ids": ids,
+                            "data_folder": str(data_folder) if data_folder else None, "project_root": str(root),
+                            "snapshots": {str(k): v for k, v in snapshots.items()} or None},
                 html_path=str(out_year / "overview.html"), tables_dir=str(out_year / "overview" / "tabellen"),
-                work_dir=str(work_root / "overview"), title=_overview_title(year), subtitle="", demo=demo_any,
-                pdf=pdf, cwd=str(root))
-            r = _submit_all(pool, [ov], progress, "Übersicht")[0]
-            reports["overview"] = {k: v for k, v in r.items() if k != "key"}
+                work_dir=str(work_root / f"overview{suffix}"), title=_overview_title(year), subtitle="",
+                demo=demo_any, pdf=pdf, cwd=str(root), engine=engine, publish=publish)
+
+        # The overview shows the municipalities whose reports succeeded. It is started together with
+        # the reports, on the assumption that all succeed (it needs the data, not the reports), and
+        # published only if they did; otherwise it runs again with the successful ones.
+        submitted = list(jobs_list)
+        speculative = None
+        if overview and jobs_list and len(jobs_list) > 1 and pool is not None:
+            speculative = overview_job(sorted(j.key for j in jobs_list), publish=False, suffix="-all")
+            submitted = [speculative, *jobs_list]  # the longest job first
+        t0 = time.perf_counter()
+        results = _submit_all(pool, submitted, progress, f"Berichte {year}")
+        timings["reports"] = round(time.perf_counter() - t0, 3)
+        ov_result = None
+        for r in results:
+            if r["kind"] == "overview":
+                ov_result = r
+            else:
+                reports[r["key"]] = {k: v for k, v in r.items() if k != "key"}
+        if overview and jobs_list:
+            ok = sorted(j.key for j in jobs_list if reports[j.key].get("status") == "ok")
+            if speculative is not None and ov_result is not None and ov_result["status"] == "ok" \
+                    and ok == speculative.parameters["municipality_ids"]:
+                try:
+                    publish_staged(ov_result, speculative)
+                except Exception as err:  # noqa: BLE001
+                    ov_result.update(status="failed", error=f"{type(err).__name__}: {err}")
+            elif not ok:
+                ov_result = {"key": "overview", "kind": "overview", "status": "failed",
+                             "error": "no municipality report succeeded"}
+            else:
+                t0 = time.perf_counter()
+                ov_result = _submit_all(pool, [overview_job(ok, publish=True)], progress, "Übersicht")[0]
+                timings["overview_rerun"] = round(time.perf_counter() - t0, 3)
+            if ov_result is not None:
+                ov_result.pop("staged", None)
+                reports["overview"] = {k: v for k, v in ov_result.items() if k != "key"}
     finally:
         if owned and pool is not None:
             if hasattr(pool, "shutdown"):
@@ -314,7 +641,10 @@ def run_annual(
         "packages": package_versions(),
         "git": git_commit(PROJECT_ROOT),
         "executor": executor if isinstance(executor, str) else type(executor).__name__,
+        "engine": engine,
+        "snapshot": bool(snapshot),
         "workers": n_workers,
+        "timings": timings,
         "seconds": round(time.perf_counter() - t_start, 3),
     }
     path = out_year / "manifest.json"

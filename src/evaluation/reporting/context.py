@@ -43,11 +43,24 @@ class ReportContext:
 
     @classmethod
     def open(cls, params_file: str | Path, *, year: int | None = None, data_folder: str | Path | None = None,
-             tables_dir: str | Path | None = None, project_root: str | Path | None = None) -> "ReportContext":
+             tables_dir: str | Path | None = None, project_root: str | Path | None = None,
+             snapshot: str | Path | None = None) -> "ReportContext":
+        """Load the parameter file and the data folder (validated through the contracts).
+
+        ``snapshot``: a snapshot of the data folder written by the annual run
+        (:mod:`evaluation.reporting.snapshot`), already validated there; it is read instead of
+        validating the folder again, after checking that the folder's files are unchanged.
+        """
         params = load_params(params_file)
         root = Path(project_root) if project_root else Path(params_file).resolve().parent.parent
         folder = Path(data_folder) if data_folder else params.data_folder(root)
-        dataset = load_dataset(folder, municipality_ids=[params.municipality.id])
+        if snapshot:
+            from .snapshot import snapshot_dataset
+
+            dataset = snapshot_dataset(snapshot, folder=folder, seed=params.comparison.seed,
+                                       municipality_ids=[params.municipality.id])
+        else:
+            dataset = load_dataset(folder, municipality_ids=[params.municipality.id])
         return cls(params=params, dataset=dataset, register=load_register(), year=int(year or params.report.year),
                    sink=TableSink(tables_dir), project_root=root)
 

@@ -35,20 +35,36 @@ class OverviewContext:
     @classmethod
     def open(cls, params_dir: str | Path, *, year: int, municipality_ids: list[str] | None = None,
              data_folder: str | Path | None = None, tables_dir: str | Path | None = None,
-             project_root: str | Path | None = None) -> "OverviewContext":
+             project_root: str | Path | None = None,
+             snapshots: dict[str, str] | None = None) -> "OverviewContext":
+        """The contexts of the model municipalities of ``year``, one validated dataset per data folder.
+
+        ``snapshots`` maps a data folder (resolved path) to its snapshot written by the annual run
+        (:mod:`evaluation.reporting.snapshot`); such folders are read from the snapshot instead of
+        being validated again.
+        """
         params = load_all_params(params_dir, year=year)
         if municipality_ids:
             params = {k: v for k, v in params.items() if k in set(municipality_ids)}
         root = Path(project_root) if project_root else Path(params_dir).resolve().parent
         sink = TableSink(tables_dir)
         register = load_register()
+        snapshots = {str(Path(k).resolve()): v for k, v in (snapshots or {}).items()}
         datasets: dict[Path, object] = {}
         contexts = []
         for key in sorted(params):
             p = params[key]
             folder = Path(data_folder) if data_folder else p.data_folder(root)
             if folder not in datasets:
-                datasets[folder] = load_dataset(folder)
+                snap = snapshots.get(str(folder.resolve()))
+                if snap:
+                    from .snapshot import snapshot_dataset
+
+                    # the index chapter caches per dataset and year: the first context of the
+                    # folder is the one whose seed it uses, with or without a snapshot
+                    datasets[folder] = snapshot_dataset(snap, folder=folder, seed=p.comparison.seed)
+                else:
+                    datasets[folder] = load_dataset(folder)
             contexts.append(ReportContext(params=p, dataset=datasets[folder], register=register, year=year,
                                           sink=sink, project_root=root))
         return cls(contexts, year, sink)

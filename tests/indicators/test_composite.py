@@ -288,3 +288,15 @@ def test_wide_panel_input_and_method_text():
     np.testing.assert_allclose(a.scores_.to_numpy(), b.scores_.to_numpy())
     t = CompositeIndex(meta, aggregation="geometric").method_text(1000)
     assert "geometrisches Mittel" in t and "1.000" in t
+
+
+def test_sensitivity_known_truth_single_active_choice():
+    # known truth: only the aggregation varies (no weight noise, one normalisation), so it explains all
+    # the variance of the rank shift and the other factors none
+    meta, data = make_panel(n_units=20)
+    ci = CompositeIndex(meta).fit(data)
+    s = ci.sensitivity(n=128, choices={"normalisation": ["minmax"], "aggregation": ["arithmetic", "harmonic"]},
+                       weight_noise=0.0, seed=2).table.set_index("factor")
+    assert s.loc["aggregation", "total"] == pytest.approx(1.0, abs=0.15)
+    assert s.loc["aggregation", "first_order"] == pytest.approx(1.0, abs=0.2)
+    assert s.loc["normalisation", "total"] == 0 and s.loc["weights", "total"] == 0

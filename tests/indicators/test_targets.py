@@ -141,3 +141,17 @@ def test_attainment_table_bad_input():
         attainment_table(_values(), targets, _register(), 2023)
     with pytest.raises(InputError, match="lacks column"):
         attainment_table(_values(), targets.drop(columns="target"), _register(), 2023)
+
+
+def test_every_reason_in_the_code_has_german_text():
+    import inspect
+    import re
+
+    import evaluation.indicators.targets as t
+
+    reasons = set(re.findall(r'result\("[a-z_]+", "([a-z_]+)"', inspect.getsource(t)))
+    reasons |= set(re.findall(r'"(within_noise|deadline_passed|projection_misses|path_missed|no_data)"',
+                              inspect.getsource(t)))
+    assert len(reasons) >= 12
+    for r in reasons:
+        assert text("indicators", f"reason.{r}")

@@ -293,6 +293,15 @@ def is_protected(
     check = sensitive if cells is None else sensitive & cells
     if np.any(check & ~suppressed):
         return False
+    need = check & ((upper_level > 0) | (lower_level > 0))
+    if structure.grid is not None and lower_bound == 0.0:
+        res = _attack_grid(structure, suppressed, np.flatnonzero(need))
+        if res is not None:
+            for i, (lo, hi) in res.items():
+                a = structure.values[i]
+                if hi < a + upper_level[i] - _TOL or lo > a - lower_level[i] + _TOL:
+                    return False
+            return True
     for comp in components(structure, suppressed):
         targets = np.flatnonzero(check[comp])
         if len(targets) == 0:

@@ -181,3 +181,17 @@ def test_its_poisson_on_musterdaten_counts(musterdaten):
         hits_slope += r.slope_ci[0] <= e["slope"] <= r.slope_ci[1]
     assert n >= 5
     assert hits_level >= n - 1 and hits_slope >= n - 1
+
+
+def test_its_p_values_consistent_with_intervals():
+    # the simulated p-value is below alpha exactly when the simulated-critical-value interval excludes 0
+    rng = np.random.default_rng(9)
+    agree = 0
+    for _ in range(40):
+        y = 10 + 0.2 * (YEARS - 2008) + rng.choice([0.0, 2.0]) * (YEARS >= 2017) + _ar1(rng, len(YEARS), 0.3)
+        r = interrupted_time_series(YEARS, y, start=2017)
+        excludes = r.level_ci[0] > 0 or r.level_ci[1] < 0
+        agree += excludes == (r.level_p < 0.05)
+    assert agree >= 39  # ties at the boundary of the simulated quantile may differ once
+    t = interrupted_time_series(YEARS, y, start=2017, critical="t")
+    assert t.level_p == pytest.approx(float(t.model_result.pvalues[2]))

@@ -195,3 +195,23 @@ def test_its_p_values_consistent_with_intervals():
     assert agree >= 39  # ties at the boundary of the simulated quantile may differ once
     t = interrupted_time_series(YEARS, y, start=2017, critical="t")
     assert t.level_p == pytest.approx(float(t.model_result.pvalues[2]))
+
+
+def test_its_table_uses_kind_and_programme_start(musterdaten):
+    from evaluation.indicators.trends import its_table
+    from evaluation.register import load_register
+
+    iv, truth = musterdaten
+    munis = pd.DataFrame({"municipality_id": ["erlangen", "rostock", "vergleich"],
+                          "programme_start": [2017, 2018, None]})
+    sub = iv[iv.indicator_id.isin(["auszubildende_mb", "foerderschulbesuchsquote"])]
+    out = its_table(sub, munis, load_register().table)
+    assert set(out.municipality_id) == {"erlangen", "rostock"}
+    fam = out.set_index(["municipality_id", "indicator_id"])["family"]
+    assert fam[("erlangen", "auszubildende_mb")] == "poisson"
+    assert fam[("erlangen", "foerderschulbesuchsquote")] == "linear"
+    row = out.set_index(["municipality_id", "indicator_id"]).loc[("rostock", "foerderschulbesuchsquote")]
+    ref = iv[(iv.municipality_id == "rostock") & (iv.area_id == "rostock")
+             & (iv.indicator_id == "foerderschulbesuchsquote")].sort_values("year")
+    direct = interrupted_time_series(ref["year"], ref["value"], start=2018)
+    assert row["level_change"] == pytest.approx(direct.level_change)

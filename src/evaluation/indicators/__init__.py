@@ -18,9 +18,9 @@ from .composite import CompositeIndex
 from .rates import add_intervals, add_intervals_by_register, compare_areas, compare_years, poisson_interval, proportion_interval
 from .small_area import shrink_areas
 from .targets import attainment, attainment_table
-from .trends import fit_trend, interrupted_time_series, trend_table
+from .trends import fit_trend, interrupted_time_series, its_table, trend_table
 
 __all__ = [
     "CompositeIndex", "add_intervals", "add_intervals_by_register", "compare_areas", "compare_years", "poisson_interval", "proportion_interval",
-    "shrink_areas", "attainment", "attainment_table", "fit_trend", "interrupted_time_series", "trend_table",
+    "shrink_areas", "attainment", "attainment_table", "fit_trend", "interrupted_time_series", "its_table", "trend_table",
 ]

@@ -393,3 +393,44 @@ def trend_table(values: pd.DataFrame, kind: str, family: str | None = None, scal
             row |= {"n": int(g["value"].notna().sum()), "note": str(exc)}
         rows.append(row)
     return pd.DataFrame(rows)
+
+
+def its_table(values: pd.DataFrame, municipalities: pd.DataFrame, register_table: pd.DataFrame | None = None,
+              family: str = "auto", alpha: float = 0.05) -> pd.DataFrame:
+    """Interrupted time series for every (municipality, indicator) whole-town series with a programme start.
+
+    ``municipalities`` needs ``municipality_id`` and ``programme_start`` (rows without a start, e.g.
+    comparison municipalities, are skipped). ``family="auto"`` uses the register's ``kind``:
+    counts get the segmented Poisson model on the numerator (changes on the log scale), everything
+    else the linear model on the published ``value`` (changes in its unit). Series that cannot be
+    estimated (too few years before or after the start) get a row with ``note``.
+    """
+    require_columns(values, ["municipality_id", "area_id", "year", "indicator_id", "value"], "indicator_values")
+    require_columns(municipalities, ["municipality_id", "programme_start"], "the municipalities table")
+    check_choice("family", family, ("auto", "linear", "poisson"))
+    kinds: dict[str, str] = {}
+    if register_table is not None:
+        require_columns(register_table, ["indicator_id", "kind"], "the register table")
+        kinds = dict(zip(register_table["indicator_id"].astype(str), register_table["kind"]))
+    elif family == "auto":
+        raise InputError("family='auto' needs the register table (for each indicator's kind)", column="kind")
+    starts = municipalities.dropna(subset=["programme_start"])
+    starts = dict(zip(starts["municipality_id"].astype(str), starts["programme_start"].astype(int)))
+    town = values[values["area_id"].astype(str) == values["municipality_id"].astype(str)]
+    town = town[town["municipality_id"].astype(str).isin(starts)]
+    rows = []
+    for (mun, ind), g in town.groupby(["municipality_id", "indicator_id"], sort=True):
+        g = g.sort_values("year")
+        fam = family if family != "auto" else ("poisson" if kinds.get(str(ind)) == "count" else "linear")
+        row = {"municipality_id": mun, "indicator_id": ind, "start": starts[str(mun)], "family": fam}
+        try:
+            y = g["numerator"] if fam == "poisson" and "numerator" in g and g["numerator"].notna().any() else g["value"]
+            r = interrupted_time_series(g["year"], y, start=starts[str(mun)], family=fam, alpha=alpha)
+            row |= {"level_change": r.level_change, "level_low": r.level_ci[0], "level_high": r.level_ci[1],
+                    "level_p": r.level_p, "slope_change": r.slope_change, "slope_low": r.slope_ci[0],
+                    "slope_high": r.slope_ci[1], "slope_p": r.slope_p, "pre_slope": r.pre_slope,
+                    "n_pre": r.n_pre, "n_post": r.n_post, "method": r.method, "note": ""}
+        except (InputError, EstimationError) as exc:
+            row |= {"note": str(exc)}
+        rows.append(row)
+    return pd.DataFrame(rows)

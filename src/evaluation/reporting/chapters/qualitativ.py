@@ -172,10 +172,10 @@ def joint_section(ctx, primary, sources, codebook) -> Section:
     indicators = a[["indicator_id", "name", "lebensbereich", "wirkungsstufe", "status_label", "latest"]].rename(
         columns={"status_label": "status", "latest": "value"})
     jd = joint_display(indicators, primary, sources, codebook, names=demo_names(ctx))
-    cols = [ColumnSpec(c, c.replace("_", " ")) for c in jd.columns]
-    labels = {"lebensbereich": _t("col_lebensbereich"), "wirkungsstufe": _t("col_stufe")}
-    for c in cols:
-        c.label = labels.get(c.name, c.label)
-    if "lebensbereich" in jd.columns:
-        jd = jd.assign(lebensbereich=jd["lebensbereich"].map(lambda x: LEBENSBEREICHE.get(str(x), str(x))))
-    return sub.add(ctx.table_block(jd, _t("joint_caption"), cols, name="qualitativ_joint_display"))
+    jd = jd[(jd["n_indicators"] > 0) | (jd["n_documents"] > 0)].copy()
+    jd["document_pct"] = 100 * jd["document_share"]
+    return sub.add(ctx.table_block(jd, _t("joint_caption"), [
+        ColumnSpec("lebensbereich_label", _t("col_lebensbereich")), ColumnSpec("wirkungsstufe_label", _t("col_stufe")),
+        ColumnSpec("indicators", _t("col_indicators")), ColumnSpec("codes", _t("col_codes")),
+        ColumnSpec("document_pct", _t("col_share"), "number", 0), ColumnSpec("quote", _t("col_quote"))],
+        name="qualitativ_joint_display"))

@@ -80,7 +80,8 @@ def comparison_pool(ctx: ReportContext) -> tuple[list[str], str, object]:
         from ...comparison.matching import match_comparisons
 
         result = match_comparisons(features, [ctx.municipality_id], candidates=all_ids, method=c.method, k=c.k,
-                                   caliper=c.caliper if c.caliper is not None else "default", seed=c.seed)
+                                   caliper=c.caliper if c.caliper is not None else "default", seed=c.seed,
+                                   **({"distance": c.distance} if c.method == "nearest_neighbour" else {}))
         method = _t(f"method_{c.method}")
         return result.chosen(ctx.municipality_id), _t("pool_matched", method=method, k=c.k), result
 
@@ -188,7 +189,9 @@ def estimates_section(ctx: ReportContext, effects: pd.DataFrame) -> Section:
         sub.add(tbl)
     method_rows = plot.drop_duplicates("method")
     for r in method_rows.itertuples():
-        key = "randomization" if "random" in r.inference.lower() else "analytic"
+        inf = r.inference.lower()
+        key = ("randomization" if ("random" in inf or "placebo" in inf or "permut" in inf)
+               else "wild_bootstrap" if "wild" in inf else "analytic")
         sub.add(Paragraph(_t("inference_default", method=text("impact", "methods.att_gt"),
                              inference=text("impact", f"inference.{key}"))))
     return sub

@@ -58,7 +58,7 @@ class FetchResult:
     bytes: int
 
 
-def _extension(body: bytes, fmt: str, compress: bool) -> str:
+def _extension(body: bytes, fmt: str) -> str:
     if body[:2] == b"PK":
         return ".zip"
     return ".csv" if fmt in ("csv", "ffcsv") else f".{fmt}"
@@ -137,7 +137,7 @@ def fetch_table(
     out.mkdir(parents=True, exist_ok=True)
     fetched_at = datetime.now(timezone.utc)
     stem = f"{table.replace('*', '_')}_{fmt}_{fetched_at:%Y%m%dT%H%M%SZ}"
-    path = out / f"{stem}{_extension(body, fmt, compress)}"
+    path = out / f"{stem}{_extension(body, fmt)}"
     with open(path, "xb") as fh:  # never overwrite a raw file
         fh.write(body)
     digest = hashlib.sha256(body).hexdigest()

@@ -161,7 +161,9 @@ def wirkung(ctx: ReportContext) -> Section:
     if not first.empty:
         indicator_id = first["indicator_id"].iloc[0]
         sec.add(event_section(ctx, indicator_id, pool))
-        sec.add(synth_section(ctx, indicator_id, pool))
+        m = ctx.municipalities
+        donors = sorted(m.loc[m["group"] == "comparison", "municipality_id"].astype(str))
+        sec.add(synth_section(ctx, indicator_id, donors))  # the method weights its donors itself
         sec.add(sensitivity_section(ctx, indicator_id, match))
     sec.add(assumptions_section(ctx, effects))
     return sec
@@ -312,8 +314,13 @@ def synth_section(ctx: ReportContext, indicator_id: str, pool: list[str]) -> Sec
     wt = ctx.table_block(w, _t("weights_caption"), [ColumnSpec("donor", _t("col_donor")),
                                                      ColumnSpec("weight", _t("col_weight"), "number", 3)],
                          name="wirkung_synthetisch_gewichte", row_header="donor")
-    return sub.add(Paragraph(_t("synth_text", name=ctx.name, rmspe=fmt_de(sc.pre_rmspe, 2), att=fmt_de(sc.att, 2),
-                                p=fmt_de(sc.placebo_p, 3))), fig, wt)
+    pre = series.loc[series["year"] < ctx.programme_start, "observed"]
+    poor_fit = bool(len(pre) > 2 and sc.pre_rmspe > pre.std(ddof=1))
+    sub.add(Paragraph(_t("synth_text", name=ctx.name, rmspe=fmt_de(sc.pre_rmspe, 2), att=fmt_de(sc.att, 2),
+                         p=fmt_de(sc.placebo_p, 3))))
+    if poor_fit:
+        sub.add(Notice(_t("synth_poor_fit", name=ctx.name), kind="caveat"))
+    return sub.add(fig, wt)
 
 
 def sensitivity_section(ctx: ReportContext, indicator_id: str, match) -> Section:

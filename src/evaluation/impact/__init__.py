@@ -1,1 +1,37 @@
-"""impact"""
+"""Impact estimation against comparison municipalities, honest with five treated units.
+
+Modules
+-------
+* :mod:`~evaluation.impact.did` - ``did_2x2``, ``twfe``, ``att_gt`` (Callaway & Sant'Anna 2021)
+  with simple / dynamic / group aggregations, analytic or multiplier-bootstrap SEs.
+* :mod:`~evaluation.impact.event_study` - ``event_study``: leads and lags, joint pre-trend test.
+* :mod:`~evaluation.impact.synth` - ``synthetic_control`` (Abadie, Diamond & Hainmueller 2010)
+  with in-space placebos.
+* :mod:`~evaluation.impact.inference` - ``randomization_inference`` (re-assigning the observed
+  start years), ``wild_cluster_bootstrap`` (restricted, Webb weights) and
+  ``DEFAULT_INFERENCE``, the reports' method chosen by simulation.
+* :mod:`~evaluation.impact.programme` - ``estimate_programme_effects`` on the contract tables.
+* :mod:`~evaluation.impact.simulate` - Musterdaten-shaped panels with known effects and the
+  coverage study.
+* :mod:`~evaluation.impact.results` - the result dataclass ``ImpactResult``.
+"""
+
+from evaluation.impact.did import att_gt, did_2x2, twfe
+from evaluation.impact.event_study import event_study
+from evaluation.impact.inference import DEFAULT_INFERENCE, randomization_inference, wild_cluster_bootstrap
+from evaluation.impact.programme import estimate_programme_effects
+from evaluation.impact.results import ImpactResult
+from evaluation.impact.synth import synthetic_control
+
+__all__ = [
+    "DEFAULT_INFERENCE",
+    "ImpactResult",
+    "att_gt",
+    "did_2x2",
+    "estimate_programme_effects",
+    "event_study",
+    "randomization_inference",
+    "synthetic_control",
+    "twfe",
+    "wild_cluster_bootstrap",
+]

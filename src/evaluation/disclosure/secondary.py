@@ -70,15 +70,8 @@ def _lp_pattern(
 ) -> np.ndarray:
     """Cells moved by the cheapest deviation vector with ``y_p = +amount`` (up) or ``-amount``."""
     # restrict to the cells reachable from p through relations (keeps the LP small)
-    reach = _reachable(structure, p)
+    reach, r = _component_system(structure, p)
     n = len(reach)
-    dense = structure.dense_relations
-    if dense is not None:
-        r = dense[:, reach]
-        r = r[np.any(r != 0, axis=1)]
-    else:
-        r = sparse.csr_matrix(structure.relations[:, reach])
-        r = r[np.flatnonzero(np.diff(r.indptr) > 0)]
     w = np.where(suppressed[reach], _FREE * weights[reach], weights[reach])
     c = np.concatenate([w, w])
     cap = np.maximum(structure.values[reach] - lower_bound, 0.0)
@@ -106,7 +99,8 @@ def _lp_pattern(
     return out
 
 
-def _reachable(structure: TableStructure, p: int) -> np.ndarray:
+def _labels(structure: TableStructure) -> np.ndarray:
+    """Component label of every cell (cells linked through relations), cached on the structure."""
     cache = structure.__dict__.get("_reach_cache")
     if cache is None:
         comps = components(structure, np.ones(structure.n_cells, bool))
@@ -114,7 +108,35 @@ def _reachable(structure: TableStructure, p: int) -> np.ndarray:
         for c, comp in enumerate(comps):
             cache[comp] = c
         structure.__dict__["_reach_cache"] = cache
-    return np.flatnonzero(cache == cache[p])
+    return cache
+
+
+def _component_system(structure: TableStructure, p: int):
+    """Cells linked to ``p`` and the relations among them (dense if small), cached per component."""
+    labels = _labels(structure)
+    store = structure.__dict__.setdefault("_system_cache", {})
+    lab = int(labels[p])
+    if lab not in store:
+        reach = np.flatnonzero(labels == lab)
+        if len(reach) <= 3000:
+            local = {int(c): k for k, c in enumerate(reach)}
+            # a relation belongs to the component of any of its cells
+            rel_label = structure.__dict__.get("_rel_label")
+            if rel_label is None:
+                rel_label = np.array([labels[cells[0]] if len(cells) else -1 for cells in structure.relation_cells],
+                                     dtype=int)
+                structure.__dict__["_rel_label"] = rel_label
+            rel_idx = np.flatnonzero(rel_label == lab)
+            r = np.zeros((len(rel_idx), len(reach)))
+            mat = structure.relations
+            for k, q in enumerate(rel_idx):
+                lo, hi = mat.indptr[q], mat.indptr[q + 1]
+                r[k, [local[int(c)] for c in mat.indices[lo:hi]]] = mat.data[lo:hi]
+        else:
+            r = sparse.csr_matrix(structure.relations[:, reach])
+            r = r[np.flatnonzero(np.diff(r.indptr) > 0)]
+        store[lab] = (reach, r)
+    return store[lab]
 
 
 def _hypercube_pattern(
@@ -225,7 +247,8 @@ def protect(
             if lo > 0:
                 suppressed |= _lp_pattern(structure, suppressed, w, p, lo, False, lower_bound)
     if cleanup is None:
-        cleanup = n <= 3000
+        labels = _labels(structure)
+        cleanup = int(np.bincount(labels).max()) <= 3000
     if cleanup:
         suppressed = _cleanup(structure, suppressed, sens, low_lvl, up_lvl, w, lower_bound)
     return suppressed
@@ -233,17 +256,12 @@ def protect(
 
 def _cleanup(structure, suppressed, sens, low_lvl, up_lvl, w, lower_bound) -> np.ndarray:
     suppressed = suppressed.copy()
+    labels = _labels(structure)
     secondary = np.flatnonzero(suppressed & ~sens)
     for i in secondary[np.argsort(-w[secondary], kind="stable")]:
         suppressed[i] = False
-        # only sensitive cells in the component that contained i can be affected
-        reach = np.zeros(len(suppressed), bool)
-        trial = suppressed.copy()
-        trial[i] = True
-        for comp in components(structure, trial):
-            if i in comp:
-                reach[comp] = True
-                break
+        # only sensitive cells linked to i through relations can be affected
+        reach = labels == labels[i]
         if not is_protected(structure, suppressed, sens, low_lvl, up_lvl, lower_bound=lower_bound, cells=reach):
             suppressed[i] = True
     return suppressed

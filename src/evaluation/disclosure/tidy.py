@@ -220,16 +220,15 @@ def suppress_indicator_values(
     supp = protect(structure, sens, method=method, weights=w, forced=forced & ~sens.mask)
 
     # map back to rows
-    status = pd.Series("", index=out.index, dtype=object)
     flag_text = {"primary": text("disclosure", "flag.primary"), "secondary": text("disclosure", "flag.secondary"),
                  "previous": text("disclosure", "flag.previous")}
     keys = list(zip(df["municipality_id"].astype(str), df["area_id"].astype(str), df["year"].astype(int),
                     df["indicator_id"].astype(str)))
-    flags = out["flag"].astype(object).copy() if "flag" in out.columns else pd.Series(np.nan, index=out.index,
-                                                                                       dtype=object)
-    prev_only = []
+    flags = (out["flag"].astype(object).to_numpy(copy=True) if "flag" in out.columns
+             else np.full(len(out), np.nan, dtype=object))
+    status_list = []
     for pos_, k in enumerate(keys):
-        st = ""
+        st, from_previous = "", False
         for col in columns:
             ck = (col,) + k
             if not structure.has(ck):
@@ -239,9 +238,11 @@ def suppress_indicator_values(
                 st = "primary"
             elif supp[i] and st != "primary":
                 st = "secondary"
-                if ck in prev_keys:
-                    prev_only.append(pos_)
-        status.iloc[pos_] = st
+                from_previous = from_previous or ck in prev_keys
+        status_list.append(st)
+        if st:
+            flags[pos_] = flag_text["previous"] if (st == "secondary" and from_previous) else flag_text[st]
+    status = pd.Series(status_list, index=out.index, dtype=object)
     hidden = status.ne("").to_numpy()
     out.loc[hidden, "numerator"] = np.nan
     if "value" in out.columns:
@@ -249,10 +250,6 @@ def suppress_indicator_values(
         out.loc[hidden, "value"] = np.nan
     if protect_denominator and "denominator" in out.columns:
         out.loc[hidden, "denominator"] = np.nan
-    for pos_ in range(len(out)):
-        st = status.iloc[pos_]
-        if st:
-            flags.iloc[pos_] = flag_text["previous"] if (st == "secondary" and pos_ in set(prev_only)) else flag_text[st]
-    out["flag"] = flags
+    out["flag"] = pd.Series(flags, index=out.index, dtype=object)
     out["suppression"] = status
     return out

@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from evaluation.demo.municipalities import make_municipalities
+from evaluation.demo.municipalities import make_municipalities, observed_class
 from evaluation.register import load_register
 from evaluation.vocabulary import NETWORK_SECTORS
 
@@ -53,8 +53,15 @@ def test_municipalities(tables):
     assert abs(m.loc["rostock", "population"] - 209_000) < 5_000
 
 
+def test_latent_type_is_observable_class(tables):
+    m = tables["municipalities"]
+    obs = [observed_class(p, k) for p, k in zip(m["population"], m["kind"])]
+    assert obs == m["type"].tolist()
+
+
 def test_national_municipalities():
     m = make_municipalities(np.random.default_rng(1), "national")
+    assert [observed_class(p, k) for p, k in zip(m["population"], m["kind"])] == m["type"].tolist()
     assert 10_500 <= len(m) <= 11_000
     assert m["ags"].is_unique and m["municipality_id"].is_unique and m["name"].is_unique
     assert m["state"].nunique() == 16
@@ -159,8 +166,15 @@ def test_ground_truth_structure(demo, tables):
     for mid, pools in gt["pools"].items():
         same = pools["same_type"]["ids"]
         assert same and all(gt["types"][x] == gt["types"][mid] for x in same)
+        assert pools["same_type"]["unbiased"] and pools["matched"]["unbiased"]
+        assert len(pools["matched"]["ids"]) == 10 and set(pools["matched"]["ids"]) <= set(same)
         assert pools["all_applicants"]["unbiased"] is False
         assert any(abs(v) > 0.05 for v in pools["all_applicants"]["trend_bias_per_year"].values())
+        # the bias stated is the one implied by the published type trends
+        trends = gt["type_trends_per_year"]["inklusionsanteil"]
+        pool = pools["all_applicants"]["ids"]
+        implied = trends[gt["types"][mid]] - np.mean([trends[gt["types"][x]] for x in pool])
+        assert abs(pools["all_applicants"]["trend_bias_per_year"]["inklusionsanteil"] - implied) < 1e-6
     assert 0.7 <= gt["survey"]["cronbach_alpha"] <= 0.9
 
 

@@ -17,7 +17,7 @@ import pandas as pd
 from ..contracts import validate
 from ..errors import InputError
 from ._common import YEARS, notice, rng_for, write_csv, write_json
-from .municipalities import TYPE_LABELS, make_areas, make_municipalities, make_structure
+from .municipalities import TYPE_LABELS, make_areas, make_municipalities, make_structure, observed_class
 from .panel import EFFECTS, SPECS, TYPES, effect_parameters, make_panel
 from .process import (make_events, make_index, make_measures, make_network, make_participants,
                       process_indicators)
@@ -180,40 +180,66 @@ def _write_all(d: Path, seed: int, scale: str, effects: bool, do_validate: bool)
 
 
 def _pools(munis: pd.DataFrame, structure: pd.DataFrame) -> dict:
+    """Comparison pools per model municipality and the bias of a DiD on each (type-specific trends).
+
+    * all_applicants: every comparison municipality (biased: mixes types);
+    * same_type: comparison municipalities of the same latent type (unbiased);
+    * matched: exact match on the OBSERVABLE class (:func:`observed_class`: Gemeindeverband/Gemeinde,
+      else population 2023 >= 100,000 / >= 20,000 / smaller), which equals the latent type, then the 10
+      nearest neighbours on standardised structure in 2016 (unbiased);
+    * nearest_structure: the 10 nearest neighbours on standardised structure including log population,
+      without exact matching (what a purely continuous matching gives; bias reported, may be > 0).
+    """
     comp = munis[munis["group"] == "comparison"]
+    by_id = munis.set_index("municipality_id")
     s16 = structure[structure["year"] == 2016].set_index("municipality_id")
     feats = pd.DataFrame({
         "logpop": np.log(s16["population"]), "logdens": np.log(s16["density"]),
         "s65": s16["share_65plus"], "unemp": s16["unemployment_rate"],
+        "tax": np.log(s16["tax_revenue_per_capita"]),
     })
-    z = (feats - feats.mean()) / feats.std()
+    z = (feats - feats.loc[comp["municipality_id"]].mean()) / feats.loc[comp["municipality_id"]].std()
+    observed = {mid: observed_class(r["population"], r["kind"]) for mid, r in by_id.iterrows()}
     trend = {ind: dict(zip(TYPES, SPECS[ind].trend)) for ind in EFFECTS if ind in SPECS}
     out = {}
     for _, m in munis[munis["group"] == "model"].iterrows():
         mid, t = m["municipality_id"], m["type"]
-        dist = ((z.loc[comp["municipality_id"]] - z.loc[mid]) ** 2).sum(axis=1)
-        matched = dist.sort_values(kind="mergesort").index[:10].tolist()
-        same = comp.loc[comp["type"] == t, "municipality_id"].tolist()
+        cid = comp["municipality_id"]
+
+        def nearest(ids, cols):
+            d = ((z.loc[ids, cols] - z.loc[mid, cols]) ** 2).sum(axis=1)
+            return d.sort_values(kind="mergesort").index[:10].tolist()
 
         def bias(ids):
-            types = munis.set_index("municipality_id").loc[ids, "type"]
+            types = by_id.loc[ids, "type"]
             return {ind: float(tr[t] - np.mean([tr[x] for x in types])) for ind, tr in trend.items()}
 
-        b_all, b_match = bias(comp["municipality_id"].tolist()), bias(matched)
+        def entry(ids, **extra):
+            b = bias(ids)
+            return {"ids": list(ids), "unbiased": bool(all(abs(v) < 1e-12 for v in b.values())),
+                    "trend_bias_per_year": b, **extra}
+
+        same_class = [c for c in cid if observed[c] == observed[mid]]
         out[mid] = {
             "type": t,
-            "all_applicants": {"ids": comp["municipality_id"].tolist(), "unbiased": False,
-                               "trend_bias_per_year": b_all},
-            "same_type": {"ids": same, "unbiased": True, "trend_bias_per_year": {k: 0.0 for k in trend}},
-            "matched": {"ids": matched, "method": "10 nearest neighbours on standardised log population, log "
-                                                  "density, share 65+ and unemployment rate in 2016",
-                        "unbiased": bool(all(abs(v) < 1e-12 for v in b_match.values())),
-                        "trend_bias_per_year": b_match},
+            "observed_class": observed[mid],
+            "all_applicants": entry(cid.tolist()),
+            "same_type": entry(comp.loc[comp["type"] == t, "municipality_id"].tolist()),
+            "matched": entry(nearest(same_class, ["logdens", "s65", "unemp", "tax"]),
+                             method="exact on the observable class (Gemeindeverband or Gemeinde / population "
+                                    "2023 >= 100,000 / >= 20,000 / smaller), then 10 nearest neighbours on "
+                                    "standardised log density, share 65+, unemployment rate, log tax revenue "
+                                    "per capita in 2016"),
+            "nearest_structure": entry(nearest(cid.tolist(), ["logpop", "logdens", "s65", "unemp", "tax"]),
+                                       method="10 nearest neighbours on standardised log population, log "
+                                              "density, share 65+, unemployment rate, log tax revenue in 2016"),
             "why": ("Outcome trends are type-specific (Großstadt, Mittelstadt, Kleinstadt, ländlich); the pool of "
                     "all applicants mixes types whose trends differ from this municipality's type, so parallel "
                     "trends fail and a DiD on it is biased by (trend of own type - mean trend of the pool) per "
-                    "year since the start. Within the same type (and in a matched pool made of the same type) "
-                    "trends are parallel: levels differ only by unit effects, which DiD removes."),
+                    "year since the start. Within the same type trends are parallel (levels differ only by unit "
+                    "effects, which DiD removes); the type is observable as the class of kind and population, so "
+                    "a pool matched exactly on that class is unbiased, whereas nearest neighbours on continuous "
+                    "structure alone can straddle a size threshold and inherit part of the bias."),
         }
     return out
 

@@ -110,6 +110,20 @@ _TYPE_DENSITY = {"grossstadt": (2000, 0.3), "mittelstadt": (650, 0.4), "kleinsta
 _TYPE_SHARES = {"default": (0.10, 0.30, 0.32, 0.28), "national": (0.008, 0.06, 0.23, 0.702)}
 
 
+ASSOCIATION_KINDS = ("Verbandsgemeinde", "Samtgemeinde", "Amt", "Gemeinde")
+
+
+def observed_class(population: int, kind: str) -> str:
+    """The latent type as it is observable: rural Gemeinde/association, else the size class in 2023."""
+    if kind in ASSOCIATION_KINDS:
+        return "laendlich"
+    if population >= 100_000:
+        return "grossstadt"
+    if population >= 20_000:
+        return "mittelstadt"
+    return "kleinstadt"
+
+
 def _fictional_names(n: int, rng: np.random.Generator) -> list[str]:
     combos = [r + s for r in _ROOTS for s in _SUFFIXES if not r.lower().endswith(s[:2])]
     if n > len(combos):  # national scale: add a qualifier

@@ -519,7 +519,9 @@ class CompositeIndex:
             if groups is None:
                 raise InputError("imputation 'group' needs groups (unit -> group) in fit()", column="groups")
             units = wide.index.get_level_values(0) if panel else wide.index
-            g = pd.Series(units, index=wide.index).map(lambda u: pd.Series(groups).get(u, np.nan))
+            gmap = groups.copy() if isinstance(groups, pd.Series) else pd.Series(dict(groups))
+            gmap.index = gmap.index.astype(str)
+            g = pd.Series(np.asarray(units), index=wide.index).map(gmap)
             if g.isna().any():
                 raise InputError("a unit has no group for imputation 'group'", column="groups",
                                  found=str(units[np.asarray(g.isna())][0]))

@@ -291,6 +291,12 @@ class CompositeIndex:
         self.kurtosis_limit = kurtosis_limit
         self.max_winsorised = max_winsorised
 
+    def __repr__(self) -> str:
+        defaults = CompositeIndex(self.indicators).get_params()
+        changed = {k: v for k, v in self.get_params().items() if v != defaults[k]}
+        args = ", ".join(f"{k}={v!r}" for k, v in changed.items())
+        return f"CompositeIndex(<{len(self.indicators)} indicators>{', ' + args if args else ''})"
+
     # ---------------------------------------------------------------- configuration
     def get_params(self) -> dict[str, Any]:
         return {k: getattr(self, k) for k in _CONFIG_KEYS}

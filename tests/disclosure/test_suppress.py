@@ -185,3 +185,15 @@ def test_frequency_rule_levels():
     assert (s.lower + s.upper)[s.mask].tolist() == [3.0, 3.0]
     with pytest.raises(InputError):
         frequency_rule(np.array([1]), threshold=0)
+
+
+def test_one_dimensional_hierarchy_series():
+    # town = north + south, north = a + b, south = c + d
+    s = pd.Series({"a": 1, "b": 8, "c": 6, "d": 9, "north": 9, "south": 15, "town": 24})
+    r = suppress(s, row_hierarchy={"north": ["a", "b"], "south": ["c", "d"]}, totals="town")
+    assert r.status["a"] == "primary"
+    assert r.audit()["protected"].all()
+    # north = a + b is published only if b is hidden as well; then north must be hidden or the pair is exposed
+    assert r.status["b"] != "" or r.status["north"] != ""
+    with pytest.raises(InputError, match="margin does not add up"):
+        suppress(s.replace({24: 25}), row_hierarchy={"north": ["a", "b"], "south": ["c", "d"]}, totals="town")

@@ -165,3 +165,12 @@ def test_missing_columns_and_duplicates(demo):
         suppress_indicator_values(demo.drop(columns="numerator"))
     with pytest.raises(InputError, match="duplicate row"):
         suppress_indicator_values(pd.concat([demo, demo.iloc[[0]]], ignore_index=True))
+
+
+def test_output_still_meets_the_indicator_values_contract(demo):
+    from evaluation.contracts import validate
+
+    demo["flag"] = demo["flag"].astype(object)
+    out = suppress_indicator_values(demo)
+    checked = validate(out, "indicator_values")
+    assert len(checked) == len(demo)

@@ -281,7 +281,8 @@ def optimal_pattern(
     Variables: ``x_i`` binary (cell suppressed) and, for every sensitive cell ``p`` and direction,
     a deviation vector ``y = y+ - y-`` with ``R y = 0``, ``y-_i <= (a_i - lb) x_i``,
     ``y+_i <= M x_i`` and ``y_p = +upper_p`` or ``-lower_p`` (Fischetti & Salazar-González 2000,
-    model (8)-(12), compact form without Benders decomposition).
+    model (8)-(12), compact form without Benders decomposition). If HiGHS stops at ``time_limit``
+    the best pattern found so far is returned: it is protected (feasible), but maybe not minimal.
     """
     n = structure.n_cells
     w = default_weights(structure) if weights is None else np.asarray(weights, float)
@@ -301,6 +302,9 @@ def optimal_pattern(
             patterns.append((p, False, lo))
     n_pat = len(patterns)
     n_var = n + 2 * n * n_pat
+    if n_var > 300_000:
+        raise ValueError(f"the exact model would have {n_var} variables; use method='lp' or 'hypercube' "
+                         "for a table this large")
     lb = np.zeros(n_var)
     ub = np.full(n_var, np.inf)
     ub[:n] = 1.0

@@ -182,8 +182,3 @@ def largest_remainder(total: int, shares: np.ndarray, minimum: int = 0) -> np.nd
     order = np.argsort(-(raw - out), kind="stable")
     out[order[:short]] += 1
     return base + out
-
-
-def to_int(series: pd.Series) -> pd.Series:
-    """Nullable integers (written without decimals, missing stays empty)."""
-    return pd.array(np.round(series.astype(float)), dtype="Int64") if len(series) else series.astype("Int64")

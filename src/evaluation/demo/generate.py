@@ -16,7 +16,7 @@ import pandas as pd
 
 from ..contracts import validate
 from ..errors import InputError
-from ._common import YEARS, notice, rng_for, write_csv, write_json
+from ._common import notice, rng_for, write_csv, write_json
 from .municipalities import TYPE_LABELS, make_areas, make_municipalities, make_structure, observed_class
 from .panel import EFFECTS, SPECS, TYPES, effect_parameters, make_panel
 from .process import (make_events, make_index, make_measures, make_network, make_participants,

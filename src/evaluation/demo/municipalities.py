@@ -8,6 +8,9 @@ Data-generating process
   to one latent **type**: ``grossstadt``, ``mittelstadt``, ``kleinstadt`` or ``laendlich`` (rural
   Gemeinde or association: Verbandsgemeinde, Samtgemeinde, Amt). The type drives the size, the
   structure and the indicator trends (see :mod:`evaluation.demo.panel`).
+* The type is observable (:func:`observed_class`): Gemeinde or association (Verbandsgemeinde,
+  Samtgemeinde, Amt) -> laendlich, else the size class of the 2023 population (>= 100,000 Großstadt,
+  >= 20,000 Mittelstadt, smaller Kleinstadt), like the BBSR Stadt- und Gemeindetyp.
 * Comparison AGS: a real state prefix, a 3-digit Kreis part, and a Gemeinde number 900-999 (no real
   Gemeinde uses these numbers); ``kreis`` is the first five digits.
 * ``structure.csv``: population_t = population_2023 * exp(g_type * (t - 2023) + small noise);

@@ -32,13 +32,13 @@ For unit i of latent type g(i), indicator k, year t::
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
 from scipy import stats
 
-from ._common import register, YEARS, largest_remainder
+from ._common import YEARS, largest_remainder, register
 
 TYPES = ("grossstadt", "mittelstadt", "kleinstadt", "laendlich")
 

@@ -33,7 +33,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import register, NETWORK_WAVES
+from ._common import NETWORK_WAVES, register
 from .panel import SOURCE_SUFFIX
 
 # title, lebensbereich, highest wirkungsstufe possible, target group, has participants, event kind

@@ -36,7 +36,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from ._common import register, SURVEY_WAVES, largest_remainder
+from ._common import SURVEY_WAVES, largest_remainder, register
 from .panel import SOURCE_SUFFIX
 
 AGE_GROUPS = ("18-29", "30-44", "45-64", "65+")

@@ -197,3 +197,34 @@ def test_one_dimensional_hierarchy_series():
     assert r.status["b"] != "" or r.status["north"] != ""
     with pytest.raises(InputError, match="margin does not add up"):
         suppress(s.replace({24: 25}), row_hierarchy={"north": ["a", "b"], "south": ["c", "d"]}, totals="town")
+
+
+def test_independent_suppression_of_linked_tables_leaks_but_linked_does_not():
+    """Why linked tables matter: table A publishes the town row that table B hides."""
+    from evaluation.disclosure import attack
+
+    a = pd.DataFrame({"m": [1, 5, 6], "w": [9, 6, 15], "T": [10, 11, 21]}, index=["sr1", "sr2", "town"])
+    b = pd.DataFrame({"m": [2, 6, 8], "w": [10, 15, 25], "T": [12, 21, 33]}, index=[2021, 2022, "all"])
+    tabs = [LinkedTable(a, "area", "group", row_total="town", col_total="T", fixed={"year": 2022}),
+            LinkedTable(b, "year", "group", row_total="all", col_total="T", fixed={"area": "town"})]
+    linked = suppress_linked(tabs)
+    structure = linked[0].structure
+    # independent suppression: a shared cell is known if either table publishes it
+    hidden = np.ones(structure.n_cells, bool)
+    seen = np.zeros(structure.n_cells, bool)
+    for lt, frame in zip(tabs, [suppress(a, totals="T").status, suppress(b, row_total="all", col_total="T").status]):
+        for r in frame.index:
+            for c in frame.columns:
+                i = structure.index_of(lt.key(r, c))
+                seen[i] = True
+                hidden[i] &= frame.loc[r, c] != ""
+    hidden &= seen
+    leak = attack(structure, hidden)
+    key_2021_m = tabs[1].key(2021, "m")
+    row = leak[[k == key_2021_m for k in leak["key"]]].iloc[0]
+    assert row["upper"] - row["lower"] < 3  # narrowed below the threshold
+    # linked suppression: protected against the same attacker
+    audit = linked[0].audit()
+    assert audit["protected"].all()
+    row = audit[[k == key_2021_m for k in audit["key"]]].iloc[0]
+    assert row["lower"] <= 0 and row["upper"] >= 3

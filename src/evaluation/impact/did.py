@@ -85,7 +85,7 @@ def did_2x2(
 
     >>> import pandas as pd
     >>> d = pd.DataFrame({"y": [1., 2., 1., 5.], "tr": [0, 0, 1, 1], "po": [0, 1, 0, 1]})
-    >>> did_2x2(pd.concat([d] * 3), "y", "tr", "po").estimate
+    >>> round(did_2x2(pd.concat([d] * 3), "y", "tr", "po").estimate, 10)
     3.0
     """
     cols = [outcome, treated, post] + ([cluster] if cluster else [])

@@ -33,7 +33,7 @@ Example
 >>> from evaluation.impact.simulate import simulate_panel
 >>> sim = simulate_panel(n_units=40, seed=2, effect=3.0)
 >>> res = synthetic_control(sim.data, "y", "unit", "year", "t1", 2017)
->>> round(res.weights.sum(), 6)
+>>> float(round(res.weights.sum(), 6))
 1.0
 """
 

@@ -20,6 +20,10 @@ When the areas vary no more than Poisson / binomial noise explains (the estimate
 variance is 0), every area is shrunk entirely to the municipality's rate; the interval is then the
 exact interval of the municipality's pooled rate and ``note`` says so.
 
+The beta-binomial marginal likelihood is maximised by hand with ``scipy.optimize`` over
+(logit mean, log precision) because neither statsmodels nor scipy fits it; the Poisson-gamma ML is
+statsmodels' negative-binomial regression.
+
 Areas whose *expected* number of cases (denominator × municipality rate) is below
 ``min_expected`` (default 5) are flagged ``small`` and not ranked: their raw rate is shown, but the
 report should not place them in a league table. Ranks (1 = highest shrunk value; with ``polarity

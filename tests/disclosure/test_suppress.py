@@ -228,3 +228,10 @@ def test_independent_suppression_of_linked_tables_leaks_but_linked_does_not():
     assert audit["protected"].all()
     row = audit[[k == key_2021_m for k in audit["key"]]].iloc[0]
     assert row["lower"] <= 0 and row["upper"] >= 3
+
+
+def test_german_texts_for_the_report():
+    assert text("disclosure", "flag.secondary") == "gesperrt (sekundär)"
+    note = text("disclosure", "footnote.method", threshold=3)
+    assert "unter 3" in note and "{" not in note
+    assert text("disclosure", "rule.dominance", n=1, k=75) == "Dominanzregel (1,75)"

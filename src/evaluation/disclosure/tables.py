@@ -159,17 +159,30 @@ def protect_structure(
 
 def _build(table, totals, row_total, col_total, row_hierarchy, col_hierarchy) -> TableStructure:
     if isinstance(table, pd.Series):
-        if row_hierarchy:
-            rels = _hier_relations([(k,) for k in table.index], 0, row_hierarchy, None)
-            vals = {(k,): table[k] for k in table.index}
-            total = totals if totals is not None else row_total
-            if total is not None:
-                rels.append(((total,), [(k,) for k in _top_level(table.index, row_hierarchy, total)]))
-            s = TableStructure.from_relations(vals, rels)
-            s.keys = [k[0] for k in s.keys]
-            s._index = {k: i for i, k in enumerate(s.keys)}
-            return s
-        return TableStructure.from_series(table, totals if totals is not None else row_total)
+        if table.index.has_duplicates:
+            raise InputError("labels must be unique", row=str(table.index[table.index.duplicated()][0]),
+                             expected="unique labels", found="duplicate")
+        num = pd.to_numeric(table, errors="coerce")
+        bad = num.isna() & table.notna()
+        if bad.any():
+            k = table.index[bad.to_numpy()][0]
+            raise InputError("cell is not a number", row=str(k), expected="a number", found=table[k])
+        total = totals if totals is not None else row_total
+        if total is not None and total not in table.index:
+            raise InputError("total label not in the table", row=str(total), expected="an index label",
+                             found=list(table.index)[:10])
+        hierarchy = dict(row_hierarchy or {})
+        vals = {k: float(num[k]) for k in table.index}
+        rels: list = []
+        for parent, kids in hierarchy.items():
+            for k in [parent, *kids]:
+                if k not in vals:
+                    raise InputError("hierarchy names a label that is not in the table", row=str(k),
+                                     expected="an index label", found=str(k))
+            rels.append((parent, list(kids)))
+        if total is not None and total not in hierarchy:
+            rels.append((total, _top_level(table.index, hierarchy, total)))
+        return TableStructure.from_relations(vals, rels)
     if not isinstance(table, pd.DataFrame):
         raise InputError("table must be a pandas DataFrame or Series", expected="DataFrame/Series",
                          found=type(table).__name__)
@@ -185,18 +198,17 @@ def _build(table, totals, row_total, col_total, row_hierarchy, col_hierarchy) ->
     plain = TableStructure.from_frame(table)  # validates labels and numbers
     vals = dict(zip(plain.keys, plain.values))
     rels: list = []
-    keys = list(plain.keys)
+    row_hierarchy, col_hierarchy = dict(row_hierarchy or {}), dict(col_hierarchy or {})
     for c in table.columns:
         col_keys = [(r, c) for r in table.index]
-        rels += _hier_relations(col_keys, 0, row_hierarchy or {}, row_total)
-        if row_total is not None:
+        rels += _hier_relations(col_keys, 0, row_hierarchy, row_total)
+        if row_total is not None and row_total not in row_hierarchy:
             rels.append(((row_total, c), [(r, c) for r in _top_level(table.index, row_hierarchy or {}, row_total)]))
     for r in table.index:
         row_keys = [(r, c) for c in table.columns]
-        rels += _hier_relations(row_keys, 1, col_hierarchy or {}, col_total)
-        if col_total is not None:
+        rels += _hier_relations(row_keys, 1, col_hierarchy, col_total)
+        if col_total is not None and col_total not in col_hierarchy:
             rels.append(((r, col_total), [(r, c) for c in _top_level(table.columns, col_hierarchy or {}, col_total)]))
-    del keys
     return TableStructure.from_relations(vals, rels)
 
 

@@ -26,6 +26,9 @@ def test_event_study_matches_published(fixture_path):
     assert es.pretrend_df == 3
     assert 0 < es.pretrend_p < 1
     assert es.overall.estimate == pytest.approx(-0.0772, abs=5e-4)
+    caveats = es.caveats()
+    assert any("Trends vor dem Programmstart" in c for c in caveats)
+    assert es.overall.caveats()[0].startswith("Das Konfidenzintervall beruht auf der üblichen")
 
 
 def test_pretrend_test_detects_a_violation():

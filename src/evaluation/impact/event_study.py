@@ -59,6 +59,16 @@ class EventStudyResult:
     method: str = "event study, dynamic aggregation of ATT(g,t) (Callaway & Sant'Anna 2021)"
     assumptions: tuple[str, ...] = field(default_factory=lambda: assumption_texts(DID_ASSUMPTIONS))
 
+    def caveats(self) -> tuple[str, ...]:
+        """German sentences for the report: the pre-trend test and the inference caveats."""
+        from evaluation.impact.results import inference_caveats
+        from evaluation.texts import text
+
+        out = list(inference_caveats(self.inference, self.n_treated))
+        if np.isfinite(self.pretrend_p):
+            out.append(text("impact", "caveats.pretrend", p=f"{self.pretrend_p:.2f}".replace(".", ",")))
+        return tuple(out)
+
     def summary(self) -> pd.DataFrame:
         return self.table.copy()
 

@@ -83,6 +83,11 @@ class ImpactResult:
         """Whether ``value`` lies inside the confidence interval (bounds included)."""
         return bool(self.ci[0] <= value <= self.ci[1])
 
+    def caveats(self) -> tuple[str, ...]:
+        """German sentences for the report: how the interval was obtained and, with ten or fewer
+        treated units, the warning that single municipalities can move the estimate."""
+        return inference_caveats(self.inference, self.n_treated)
+
     def summary(self) -> pd.DataFrame:
         """One-row table: estimate, se, ci_low, ci_high, p, n_treated, n_control, method, inference."""
         return pd.DataFrame(
@@ -118,3 +123,18 @@ def normal_ci(estimate: float, se: float, alpha: float) -> tuple[tuple[float, fl
     z = stats.norm.ppf(1 - alpha / 2)
     p = 2 * stats.norm.sf(abs(estimate / se))
     return (estimate - z * se, estimate + z * se), float(p)
+
+
+def inference_caveats(inference: str, n_treated: int) -> tuple[str, ...]:
+    """German caveats (``texts/impact.yaml``) matching an ``inference`` label."""
+    label = inference.lower()
+    if "randomization" in label or "placebo" in label:
+        key = "inference.randomization"
+    elif "wild" in label:
+        key = "inference.wild_bootstrap"
+    else:
+        key = "inference.analytic"
+    out = [text("impact", key)]
+    if n_treated <= 10:
+        out.append(text("impact", "caveats.few_treated", n_treated=n_treated))
+    return tuple(out)

@@ -100,6 +100,19 @@ class SynthResult:
     def covers(self, value: float) -> bool:
         return bool(self.ci[0] <= value <= self.ci[1])
 
+    def caveats(self, poor_fit_ratio: float = 0.5) -> tuple[str, ...]:
+        """German sentences for the report: the placebo inference, and a poor-fit warning when
+        the pre-period RMSPE exceeds ``poor_fit_ratio`` times the spread of the treated unit's
+        pre-period outcomes."""
+        from evaluation.texts import text
+
+        out = [text("impact", "inference.placebo")]
+        pre = self.gap.index < self.treatment_time
+        spread = float((self.gap[pre] + self.synthetic[pre]).std())
+        if spread > 0 and self.pre_rmspe > poor_fit_ratio * spread:
+            out.append(text("impact", "caveats.poor_fit", rmspe=f"{self.pre_rmspe:.3g}".replace(".", ",")))
+        return tuple(out)
+
     def summary(self) -> pd.DataFrame:
         return pd.DataFrame([{
             "treated_unit": self.treated_unit, "treatment_time": self.treatment_time,

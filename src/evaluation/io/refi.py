@@ -44,6 +44,7 @@ from __future__ import annotations
 import io
 import re
 import uuid
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -428,6 +429,10 @@ def _read_sources(root, files: _SourceFiles, file: str, users: dict[str, str]):
                 text = content.text
             else:
                 text = files.read(text_el.get("plainTextPath"))
+                if text is None and kind == "text" and text_el.get("plainTextPath"):
+                    warnings.warn(f"{file}: plain text of source '{src.get('name')}' not found "
+                                  f"({text_el.get('plainTextPath')}); its codings keep positions but no text",
+                                  stacklevel=3)
         if kind == "text" and text is None and src.get("plainTextPath") is None and src.find("PlainTextContent") is not None:
             text = ""  # an empty element: a source with no text, not a missing one
         sources.append({"source_id": sid, "source_name": src.get("name") or np.nan, "kind": kind,

@@ -16,7 +16,7 @@ segment"):
   code book's mapping (a code without a value inherits its nearest ancestor's, see
   :func:`evaluation.qualitative.codebook.inherited_mapping`); a segment counts once per area;
   codes with no mapping at all are kept under a missing key (NaN), never dropped;
-- ``words``: words (``\\w+``) in the coded text, summed over distinct segments;
+- ``words``: words (runs of letters, digits, marks, underscore) in the coded text, summed over distinct segments;
 - prevalence: share of documents (or cases) in the group in which the code occurs at least once,
   with a Wilson (1927) score interval; documents without codings count in the denominator.
 
@@ -33,6 +33,8 @@ segment"):
 
 from __future__ import annotations
 
+import unicodedata
+from functools import lru_cache
 from typing import Literal, Sequence
 
 import numpy as np
@@ -42,7 +44,6 @@ from ..errors import InputError
 from .codebook import inherited_mapping, rollup_map
 
 Level = Literal["code", "lebensbereich", "wirkungsstufe"]
-_WORD = r"\w+"
 
 
 def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
@@ -114,9 +115,36 @@ def _keyed(df: pd.DataFrame, codebook: pd.DataFrame | None, level: Level, rollup
     return df, level
 
 
+@lru_cache(maxsize=1)
+def _bmp_word_table() -> np.ndarray:
+    chars = [chr(i) for i in range(0x10000)]
+    return np.array([c.isalnum() or c == "_" or unicodedata.category(c).startswith("M") for c in chars])
+
+
 def word_counts(text: pd.Series) -> pd.Series:
-    """Words (runs of letters, digits, underscore) per text; NaN where there is no text."""
-    return pd.Series(text, dtype="string").str.count(_WORD).astype("Float64").astype(float)
+    """Words per text: runs of Unicode letters, digits, combining marks and underscore (as
+    Python's ``\\w+``; emoji and punctuation are no words); NaN where there is no text.
+
+    Vectorised: all texts joined, classified per code point with a lookup table, word starts
+    located with numpy and counted per text by binary search (a regular expression per text is ten times slower)."""
+    values = text.tolist()
+    has = np.array([isinstance(t, str) for t in values], dtype=bool)
+    strs = [t if ok else "" for t, ok in zip(values, has)]
+    if not strs:
+        return pd.Series([], index=text.index, dtype=float)
+    cps = np.frombuffer("\x00".join(strs).encode("utf-32-le"), dtype=np.uint32)
+    is_word = _bmp_word_table().take(np.minimum(cps, 0xFFFF))
+    astral = np.flatnonzero(cps > 0xFFFF)
+    if len(astral):  # rare (emoji, historic scripts): classify one by one
+        is_word[astral] = [chr(int(c)).isalnum() for c in cps[astral]]
+    starts = np.flatnonzero(is_word[1:] & ~is_word[:-1]) + 1
+    if len(is_word) and is_word[0]:
+        starts = np.concatenate([[0], starts])
+    lengths = np.array([len(t) for t in strs], dtype=np.int64)
+    offsets = np.concatenate([[0], np.cumsum(lengths + 1)[:-1]])
+    counts = (np.searchsorted(starts, offsets + lengths) - np.searchsorted(starts, offsets)).astype(float)
+    counts[~has] = np.nan
+    return pd.Series(counts, index=text.index, dtype=float)
 
 
 def _prepare(codings, sources, codebook, by, level, rollup):

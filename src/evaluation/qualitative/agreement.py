@@ -417,7 +417,14 @@ def cohens_kappa(a, b=None, *, weights: Literal[None, "linear", "quadratic"] = N
     if wt is None:
         res = sm_kappa(table, return_results=True)
     else:
-        scale = np.asarray(domain, dtype=float) if categories is None else np.arange(k, dtype=float)
+        if categories is not None:
+            scale = np.arange(k, dtype=float)
+        else:
+            try:
+                scale = np.asarray(domain, dtype=float)
+            except (TypeError, ValueError):
+                raise InputError("weighted kappa needs ordered categories", column="categories",
+                                 expected="numeric values or categories=[...] in order", found=list(domain)[:5]) from None
         res = sm_kappa(table, weights=scale, wt=wt, return_results=True)
     se = float(np.sqrt(res.var_kappa))
     z = float(res.kappa / np.sqrt(res.var_kappa0))

@@ -39,7 +39,7 @@ import pandas as pd
 from evaluation.errors import EstimationError, InputError
 from evaluation.impact._panel import Panel, require_columns
 from evaluation.impact.did import att_gt_panel
-from evaluation.impact.inference import DEFAULT_INFERENCE, randomization_inference_panel
+from evaluation.impact.inference import DEFAULT_ESTIMATOR, DEFAULT_INFERENCE, randomization_inference_panel
 from evaluation.impact.results import ImpactResult
 from evaluation.impact.synth import synthetic_control
 
@@ -88,7 +88,7 @@ def estimate_programme_effects(
     draws: int = 999,
     seed: int = 0,
     errors: str = "raise",
-    estimator: str = "pre_mean",
+    estimator: str = DEFAULT_ESTIMATOR,
 ) -> ProgrammeEffects:
     """Effect of the programme on ``indicator_id`` per model municipality (and pooled).
 

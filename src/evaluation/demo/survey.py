@@ -21,7 +21,7 @@ Data-generating process
 3. **Sample**: stratified by Sozialraum (stratum = area_id), two stages: m_h address clusters by simple
    random sampling (pi1 = m_h / M_h), then within a cluster Poisson sampling with pi2 = min(1, 25 * w_i /
    sum_c w), w_i = 3 for people with disabilities (oversampled ~3x), 1 otherwise; design_weight =
-   1 / (pi1 * pi2). **Nonresponse** by age (28, 36, 45, 52 % for 18-29 ... 65+, minus 4 points with a
+   1 / (pi1 * pi2). **Nonresponse** by age (22, 33, 45, 58 % response for 18-29 ... 65+, minus 4 points with a
    disability): the respondents over-represent older people, so raking matters. Item nonresponse:
    zufriedenheit_gesundheit 3 %, wahl 2 %, each att item 1 %.
 4. **Survey indicators** (indicator_values, flag "gewichtet"): numerator/denominator = unweighted counts
@@ -44,12 +44,12 @@ SEXES = ("w", "m", "d")
 ADULT_SHARE = 0.84
 CLUSTER_SIZE = 80
 N_TARGET = {"erlangen": 800, "rostock": 820, "schneverdingen": 570, "schwaebisch_gmuend": 650, "nieder_olm": 560}
-RESPONSE = np.array([0.28, 0.36, 0.45, 0.52])
+RESPONSE = np.array([0.22, 0.33, 0.45, 0.58])
 DISABILITY_BY_AGE = np.array([0.05, 0.08, 0.15, 0.30])
 
 #: binary items: base (pp), age effects, disability effect, female effect, cluster sd, trend per year
 BINARY = {
-    "einstellung_pos": (60, (6, 3, 0, -8), 8, 2, 4, 0.4),
+    "einstellung_pos": (60, (10, 4, 0, -12), 8, 2, 4, 0.4),
     "kontakt": (30, (4, 2, 0, -4), 30, 0, 4, 0.3),
     "freizeit": (58, (8, 3, 0, -10), -18, 0, 3, 0.2),
     "einsamkeit": (12, (4, 0, 0, 5), 14, 0, 2, 0.1),

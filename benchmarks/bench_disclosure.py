@@ -13,7 +13,7 @@ import resource
 import numpy as np
 import pandas as pd
 
-from evaluation.disclosure import suppress
+from evaluation.disclosure import suppress, suppress_indicator_values
 
 
 def make_table(rows: int, cols: int, seed: int = 1) -> pd.DataFrame:
@@ -25,6 +25,22 @@ def make_table(rows: int, cols: int, seed: int = 1) -> pd.DataFrame:
     x = np.vstack([x, x.sum(axis=0)])
     return pd.DataFrame(x, index=[f"sr{i:03d}" for i in range(rows)] + ["Insgesamt"],
                         columns=[f"m{j:02d}" for j in range(cols)] + ["Insgesamt"])
+
+
+def make_indicator_values(seed: int = 0) -> pd.DataFrame:
+    """5 municipalities x 7 years x 20 indicators x (12 Sozialräume + town total): 9,100 rows."""
+    rng = np.random.default_rng(seed)
+    rows = []
+    for m in ["er", "hro", "sv", "gd", "no"]:
+        for year in range(2017, 2024):
+            for ind in range(20):
+                vals = rng.poisson(rng.gamma(0.8, 10), size=12)
+                rows += [(m, f"{m}-{i:02d}", year, f"ind{ind:02d}", float(v), 500.0) for i, v in enumerate(vals)]
+                rows.append((m, m, year, f"ind{ind:02d}", float(vals.sum()), 6000.0))
+    df = pd.DataFrame(rows, columns=["municipality_id", "area_id", "year", "indicator_id", "numerator",
+                                     "denominator"])
+    df["value"] = 1000 * df["numerator"] / df["denominator"]
+    return df
 
 
 def timed(label: str, fn):
@@ -58,6 +74,9 @@ def main() -> None:
     res3 = timed("suppress 25 x 8 (lp heuristic + clean-up)", lambda: suppress(small_lp, totals="Insgesamt",
                                                                               method="lp"))
     print(f"  {res3.n_primary} primary, {res3.n_secondary} secondary")
+    ind = make_indicator_values()
+    out = timed(f"suppress_indicator_values ({len(ind)} rows, lp + clean-up)", lambda: suppress_indicator_values(ind))
+    print(f"  {(out.suppression == 'primary').sum()} primary, {(out.suppression == 'secondary').sum()} secondary")
     if not ok:
         raise SystemExit("protection failed")
 

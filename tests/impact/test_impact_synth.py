@@ -37,7 +37,7 @@ def test_recovers_convex_weights_and_effect():
     assert res.placebo_p == pytest.approx(1 / 13)  # the smallest rank among 12 placebos
     assert res.summary().loc[0, "estimate"] == pytest.approx(res.att)
     assert len(res.assumptions) == 3
-    assert len(res.caveats()) == 1  # exact pre-period fit: no poor-fit warning
+    assert len(res.caveats()) == 2 and "exakt" in res.caveats()[1]  # exact pre-period fit
 
 
 def test_result_does_not_depend_on_the_start():

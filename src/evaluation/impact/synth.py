@@ -24,6 +24,13 @@ interval ``ci`` inverts that test for a constant effect (Firpo & Possebom 2018):
 depend only on the pre-period, so subtracting ``tau`` from the post-period outcomes of the model
 municipality shifts its post gaps by ``-tau`` and leaves the placebos unchanged.
 
+Limitation: with many more donors than pre-periods (e.g. 125 comparison municipalities and five
+years before a 2017 start) the synthetic unit can match the pre-period exactly (pre RMSPE 0).
+The post/pre ratio then only says that the post-period gap is not zero, and the placebo p-value
+and interval are not informative; :meth:`SynthResult.caveats` says so. Prefer fewer, similar
+donors (``pool``), predictors with an optimised ``V``, or the difference-in-differences with
+randomisation inference (:mod:`evaluation.impact.programme`).
+
 Why the weights are optimised here instead of with a package: no maintained Python package
 offers ADH's estimator with placebo inference on a plain data frame; the simplex-constrained
 least-squares problem is small and scipy solves it directly.
@@ -111,6 +118,8 @@ class SynthResult:
         spread = float((self.gap[pre] + self.synthetic[pre]).std())
         if spread > 0 and self.pre_rmspe > poor_fit_ratio * spread:
             out.append(text("impact", "caveats.poor_fit", rmspe=f"{self.pre_rmspe:.3g}".replace(".", ",")))
+        if spread > 0 and self.pre_rmspe < 1e-4 * spread:
+            out.append(text("impact", "caveats.exact_fit"))
         return tuple(out)
 
     def summary(self) -> pd.DataFrame:

@@ -274,3 +274,24 @@ def test_process_tables(tables):
     g = ev[ev["kind"] == "schulung"].groupby(["municipality_id", "year"])["participants"].sum()
     gf = iv[iv["indicator_id"] == "geschulte_fachkraefte"].set_index(["municipality_id", "year"])["value"]
     assert (gf.loc[g.index] == g).all()
+
+
+def test_survey_truth_is_consistent_with_the_sample(tables, demo):
+    gt = truth(demo[0])["survey"]
+    r, iv = tables["survey_responses"], tables["indicator_values"]
+    # Cronbach's alpha of the sample (att3 recoded) is close to the population value
+    items = r[["att1", "att2", "att3", "att4", "att5"]].dropna().astype(float).to_numpy()
+    items[:, 2] = 6 - items[:, 2]
+    k = items.shape[1]
+    alpha = k / (k - 1) * (1 - items.var(axis=0, ddof=1).sum() / items.sum(axis=1).var(ddof=1))
+    assert abs(alpha - gt["cronbach_alpha"]) < 0.03
+    # weighted estimates scatter around the true population values (no systematic bias)
+    sv = iv[(iv["flag"] == "gewichtet") & (iv["area_id"] == iv["municipality_id"])]
+    diffs = [row.value - gt["population_values"][row.municipality_id][str(row.year)][row.indicator_id]
+             for row in sv.itertuples() if row.indicator_id != "zufriedenheit_gesundheit"]
+    assert np.max(np.abs(diffs)) < 12 and abs(np.mean(diffs)) < 1.5
+    # the programme effect on the population: with-effect minus counterfactual equals att
+    for mid, waves in gt["att"].items():
+        for wave, att in waves.items():
+            pv, cv = gt["population_values"][mid][wave], gt["counterfactual_values"][mid][wave]
+            assert abs((pv["einstellung_inklusion"] - cv["einstellung_inklusion"]) - att["einstellung_inklusion"]) < 1.0

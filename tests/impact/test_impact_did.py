@@ -154,6 +154,10 @@ def test_twfe_matches_dummy_regression_and_truth():
     fit = sm.OLS.from_formula("y ~ treated + C(unit) + C(year)", d).fit()
     assert res.estimate == pytest.approx(float(fit.params["treated"]), abs=1e-9)
     assert res.n_treated == 5 and res.n_control == 35
+    # unbalanced panel: within-unit demeaning plus year dummies is still exactly the dummy regression
+    holes = d.drop(index=d.sample(60, random_state=1).index)
+    fit_h = sm.OLS.from_formula("y ~ treated + C(unit) + C(year)", holes).fit()
+    assert twfe(holes, "y", "unit", "year", "treated").estimate == pytest.approx(float(fit_h.params["treated"]), abs=1e-9)
     low = simulate_panel(n_units=40, seed=8, effect=1.5, sigma0=0.01, sigma1=0.01).data
     assert twfe(low, "y", "unit", "year", "treated").estimate == pytest.approx(1.5, abs=0.02)
 

@@ -4,7 +4,8 @@ Modules
 -------
 * :mod:`~evaluation.impact.did` - ``did_2x2``, ``twfe``, ``att_gt`` (Callaway & Sant'Anna 2021)
   with simple / dynamic / group aggregations, analytic or multiplier-bootstrap SEs.
-* :mod:`~evaluation.impact.event_study` - ``event_study``: leads and lags, joint pre-trend test.
+* :mod:`~evaluation.impact.event_study` - ``event_study``: leads and lags, joint pre-trend test
+  (import it from the module: a package-level name would shadow the module).
 * :mod:`~evaluation.impact.synth` - ``synthetic_control`` (Abadie, Diamond & Hainmueller 2010)
   with in-space placebos.
 * :mod:`~evaluation.impact.inference` - ``randomization_inference`` (re-assigning the observed
@@ -17,7 +18,6 @@ Modules
 """
 
 from evaluation.impact.did import att_gt, did_2x2, twfe
-from evaluation.impact.event_study import event_study
 from evaluation.impact.inference import DEFAULT_INFERENCE, randomization_inference, wild_cluster_bootstrap
 from evaluation.impact.programme import estimate_programme_effects
 from evaluation.impact.results import ImpactResult
@@ -29,7 +29,6 @@ __all__ = [
     "att_gt",
     "did_2x2",
     "estimate_programme_effects",
-    "event_study",
     "randomization_inference",
     "synthetic_control",
     "twfe",

@@ -34,7 +34,7 @@ from scipy import stats
 
 from evaluation.errors import EstimationError, InputError
 from evaluation.impact._panel import wide_panel
-from evaluation.impact.did import Control, att_gt_panel, normalise_groups
+from evaluation.impact.did import Control, att_gt_panel, build_plan, normalise_groups
 from evaluation.impact.inference import _permuted_estimates, coefficients_from_weights
 from evaluation.impact.results import DID_ASSUMPTIONS, ImpactResult, assumption_texts
 
@@ -151,15 +151,25 @@ def event_study(
         keep = ~np.isnan(g)
         y, g = panel.y[keep], g[keep]
         gidx = np.searchsorted(plan.group_values, g)
-        Cs = np.stack([coefficients_from_weights(plan, A[i], len(panel.times)) for i in range(len(es))])
-        Hy = np.einsum("nt,egt->nge", y, Cs)  # N x groups x E
+        never = np.nonzero(gidx == 0)[0]
+        n_tr = int((g > 0).sum())
+        if len(never) <= n_tr:
+            raise EstimationError("event_study: randomization inference needs more comparison than treated units")
+        # the placebo panel: comparison units only, n_tr of them in the treated groups (the
+        # coefficients depend only on the group sizes, so which ones does not matter here)
+        g_pl = np.zeros(len(never))
+        g_pl[:n_tr] = g[g > 0]
+        plan_pl = build_plan(g_pl, panel.times, control, "varying")
+        if not (np.array_equal(plan_pl.group, plan.group) and np.array_equal(plan_pl.time, plan.time)):
+            raise EstimationError("event_study: placebo panel has different group-time cells")  # pragma: no cover
+        Cs = np.stack([coefficients_from_weights(plan_pl, A[i], len(panel.times)) for i in range(len(es))])
+        Hy = np.einsum("nt,egt->nge", y[never], Cs)  # N_comparison x groups x E
         # placebo assignments among the never-treated units only: event-time effects differ by
         # e, so a sharp null of one constant effect does not hold; drawing the placebo units
         # from the comparison pool keeps the treated units' effects out of the reference
         # distribution (Conley & Taber 2011). The interval is est +- the (1 - alpha) quantile
         # of the placebo estimates' absolute deviation from their mean.
-        never = np.nonzero(gidx == 0)[0]
-        perm = _permuted_estimates(Hy[never], gidx, draws, np.random.default_rng(seed))
+        perm = _permuted_estimates(Hy, gidx, draws, np.random.default_rng(seed))
         E = len(es)
         se = perm.std(axis=0, ddof=1)
         dev = np.abs(perm - perm.mean(axis=0))

@@ -141,7 +141,7 @@ def pre_mean_coefficients(g: np.ndarray, times: np.ndarray):
 
 
 def _permuted_estimates(H: np.ndarray, gidx: np.ndarray, draws: int, rng: np.random.Generator,
-                        chunk: int = 100, candidates: np.ndarray | None = None) -> np.ndarray:
+                        chunk: int = 100) -> np.ndarray:
     """Estimates for ``draws`` random re-assignments of the observed group labels.
 
     ``H`` is (units x groups x k): the contribution of unit i if it belonged to group j (for k
@@ -151,13 +151,6 @@ def _permuted_estimates(H: np.ndarray, gidx: np.ndarray, draws: int, rng: np.ran
     treated_labels = gidx[gidx > 0]
     n_tr = len(treated_labels)
     base = H[:, 0, :].sum(axis=0)
-    if candidates is not None:
-        # placebo units drawn only from ``candidates`` (e.g. the never-treated units); the
-        # actually treated units then stay in the never-treated role of the contrast, so their
-        # outcomes enter as comparison - use only where their treated outcomes are not used
-        # (callers pass H built for the comparison units alone)
-        H = H[candidates]
-        base = H[:, 0, :].sum(axis=0)
     N = H.shape[0]
     if n_tr > N:
         raise EstimationError(f"randomization inference: {n_tr} treated units but only {N} candidate units")

@@ -116,3 +116,26 @@ def test_flow_attack_equals_lp_attack():
         assert np.allclose(lp["lower"], flow["lower"]), (df, supp)
         both_inf = np.isinf(lp["upper"]) & np.isinf(flow["upper"])
         assert (both_inf | np.isclose(lp["upper"], flow["upper"])).all(), (df, supp)
+
+
+def test_same_intervals_without_highspy(monkeypatch):
+    """scipy's linprog (HiGHS rebuilt per call) must give what the warm-started highspy model gives."""
+    import evaluation.disclosure._lp as lp_mod
+    import evaluation.disclosure.attack as attack_mod
+
+    rng = np.random.default_rng(8)
+    cases = []
+    for _ in range(10):
+        df = table_2d(rng, 3, 3)
+        s = TableStructure.from_frame(df, row_total="T", col_total="T")
+        supp = rng.random(s.n_cells) < 0.45
+        cases.append((s, supp, attack(s, supp, method="lp")))
+    monkeypatch.setattr(attack_mod, "_highspy", None)
+    monkeypatch.setattr(lp_mod, "_highspy", None)
+    for s, supp, expected in cases:
+        s2 = TableStructure(s.keys, s.values, s.relations, s.relation_names, s.grid)
+        got = attack(s2, supp, method="lp")
+        assert np.allclose(got["lower"], expected["lower"])
+        assert np.array_equal(np.isinf(got["upper"]), np.isinf(expected["upper"]))
+        fin = np.isfinite(expected["upper"].to_numpy())
+        assert np.allclose(got["upper"].to_numpy()[fin], expected["upper"].to_numpy()[fin])

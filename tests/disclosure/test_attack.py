@@ -120,8 +120,10 @@ def test_flow_attack_equals_lp_attack():
 
 def test_same_intervals_without_highspy(monkeypatch):
     """scipy's linprog (HiGHS rebuilt per call) must give what the warm-started highspy model gives."""
-    import evaluation.disclosure._lp as lp_mod
-    import evaluation.disclosure.attack as attack_mod
+    import importlib
+
+    lp_mod = importlib.import_module("evaluation.disclosure._lp")
+    attack_mod = importlib.import_module("evaluation.disclosure.attack")  # the module, not the function
 
     rng = np.random.default_rng(8)
     cases = []

@@ -234,3 +234,47 @@ def test_bad_files_give_clear_errors(tmp_path):
                       encoding="utf-8")
     with pytest.raises(InputError, match="not in the code book"):
         read_project(orphan)
+
+
+WORDS = ["Aufzug", "Bordstein", "größer", "Café", "😀", "Rampe", "𝔘nicode", "Teilhabe", "ß"]
+
+
+def _units(text: str, unit: str, newline: str) -> int:
+    if newline == "crlf_as_one":
+        text = text.replace("\r\n", "\n")
+    if unit == "utf16":
+        return len(text.encode("utf-16-le")) // 2
+    if unit == "utf8":
+        return len(text.encode("utf-8"))
+    return len(text)
+
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+
+
+@settings(max_examples=20, deadline=None)
+@given(seed=st.integers(0, 10_000),
+       convention=st.sampled_from([("codepoints", "as_is"), ("utf16", "as_is"), ("codepoints", "crlf_as_one"),
+                                   ("utf16", "crlf_as_one"), ("utf8", "as_is")]))
+def test_every_convention_maps_back_to_the_selected_words(tmp_path_factory, seed, convention):
+    """Property: whatever convention an exporter used, explicit and detected reading give the
+    exact selected words (selections made on word boundaries, as QDA tools snap them)."""
+    rng = np.random.default_rng(seed)
+    tokens = list(rng.choice(WORDS, 40))
+    seps = list(rng.choice([" ", "\r\n", ", "], 40))
+    text = "".join(t + s for t, s in zip(tokens, seps))
+    starts = np.cumsum([0] + [len(t) + len(s) for t, s in zip(tokens, seps)])[:-1]
+    picks = sorted(rng.choice(40, 6, replace=False))
+    sels, expected = [], []
+    for i in picks:
+        j = min(39, i + int(rng.integers(0, 3)))
+        s, e = int(starts[i]), int(starts[j] + len(tokens[j]))
+        expected.append(text[s:e])
+        sels.append((_units(text[:s], *convention), _units(text[:e], *convention)))
+    path = tmp_path_factory.mktemp("conv") / "p.qdpx"
+    with zipfile.ZipFile(path, "w") as zf:
+        zf.writestr("project.qde", _qde(text_path="internal://11111111-1111-1111-1111-111111111111.txt", sels=sels))
+        zf.writestr("Sources/11111111-1111-1111-1111-111111111111.txt", b"\xef\xbb\xbf" + text.encode("utf-8"))
+    explicit = read_project(path, positions=convention[0], newlines=convention[1])
+    assert explicit.codings["text"].tolist() == expected
+    assert read_project(path).codings["text"].tolist() == expected

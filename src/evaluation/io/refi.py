@@ -510,7 +510,15 @@ def _resolve_positions(src_df: pd.DataFrame, sel_df: pd.DataFrame, positions, ne
         unit_opts = [positions] if positions != "auto" else ["codepoints", "utf16", "utf8"]
         nl_opts = [newlines] if newlines != "auto" else ["as_is", "crlf_as_one"]
         candidates = [c for c in CONVENTIONS if c[0] in unit_opts and c[1] in nl_opts] or [(unit_opts[0], nl_opts[0])]
-        if text_sel.empty:
+        # conventions that count every character of these texts alike need no scoring
+        coded = [texts[sid] for sid in pd.unique(text_sel["source_id"])]
+        astral = any(max(t, default="\0") > "\uffff" for t in coded)
+        crlf = any("\r\n" in t for t in coded)
+        ascii_only = all(t.isascii() for t in coded)
+        distinct = [c for c in candidates
+                    if (c[0] != "utf16" or astral) and (c[1] != "crlf_as_one" or crlf) and (c[0] != "utf8" or not ascii_only)]
+        candidates = distinct or candidates[:1]
+        if text_sel.empty or len(candidates) == 1:
             convention = candidates[0]
         else:
             convention = _detect_among(texts, text_sel, candidates)
@@ -546,7 +554,7 @@ def _resolve_positions(src_df: pd.DataFrame, sel_df: pd.DataFrame, positions, ne
 
 def _detect_among(texts, sels, candidates):
     scores = {}
-    sample = sels.groupby("source_id", sort=False).head(400)
+    sample = sels.groupby("source_id", sort=False).head(400).head(4000)
     for conv in candidates:
         total = 0
         for sid, grp in sample.groupby("source_id", sort=False):

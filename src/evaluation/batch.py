@@ -21,6 +21,7 @@ Guarantees
 from __future__ import annotations
 
 import concurrent.futures as cf
+from concurrent.futures.process import BrokenProcessPool
 import hashlib
 import json
 import os
@@ -31,7 +32,7 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -411,17 +412,41 @@ def _submit_all(executor: Any, jobs: list[ReportJob], progress: bool, label: str
                 bar.update(1)
             return results
         futures = {executor.submit(run_job, job): job for job in jobs}
+        orphans: list[ReportJob] = []
         for fut in cf.as_completed(futures):
             job = futures[fut]
             try:
                 results.append(fut.result())
-            except Exception as err:  # noqa: BLE001 - a worker that died (e.g. killed) still gets a status
+            except BrokenProcessPool:
+                orphans.append(job)
+                continue
+            except Exception as err:  # noqa: BLE001 - a worker that failed otherwise still gets a status
                 results.append({"key": job.key, "kind": job.kind, "status": "failed",
                                 "error": f"worker failed: {type(err).__name__}: {err}", "html": job.html_path})
+            bar.update(1)
+        # A worker process died (a notebook crashed the interpreter, or it was killed): the pool is
+        # broken and every unfinished job lost. Run those again, one by one, each in its own Jupyter
+        # kernel, so that the crash stays with the notebook that caused it.
+        for job in orphans:
+            r = run_job(replace(job, engine="kernel"))
+            r["note"] = "worker process died; run again with a Jupyter kernel"
+            results.append(r)
             bar.update(1)
         return results
     finally:
         bar.close()
+
+
+def _auto_engine(pool: Any) -> str:
+    """In-process where each worker runs one task at a time; a kernel per notebook on threaded Dask workers."""
+    if not _is_dask(pool):
+        return "inprocess"
+    try:
+        workers = pool.scheduler_info().get("workers", {})
+        single = bool(workers) and all(w.get("nthreads", 2) == 1 for w in workers.values())
+    except Exception:  # noqa: BLE001 - ask no further: the safe choice
+        single = False
+    return "inprocess" if single else "kernel"
 
 
 def _shared_index(dataset, params, year: int, root: Path):
@@ -473,8 +498,8 @@ def run_annual(
 
     ``engine``: ``"inprocess"`` runs each notebook with papermill inside the worker process (the
     library is imported once per worker, not once per report), ``"kernel"`` starts a Jupyter kernel
-    per notebook. Default: ``"inprocess"`` for the local pool and serial runs, ``"kernel"`` on Dask
-    (whose workers run tasks in threads).
+    per notebook. Default: ``"inprocess"``, except on Dask workers with more than one thread (tasks
+    run in threads there, and a notebook changes the working directory): ``"kernel"``.
 
     On a real Dask cluster every worker must see the same paths as this process: the project
     (notebooks, parameter files), the data folders and ``out_dir`` on a shared file system (NFS,
@@ -522,7 +547,7 @@ def run_annual(
                 n_workers = min(n_workers, _cores())
             pool, owned = _executor(executor, n_workers)
         if engine is None:
-            engine = "kernel" if _is_dask(pool) else "inprocess"
+            engine = _auto_engine(pool)
 
         t0 = time.perf_counter()
         datasets: dict[Path, Any] = {}
@@ -625,10 +650,10 @@ def run_annual(
                 reports["overview"] = {k: v for k, v in ov_result.items() if k != "key"}
     finally:
         if owned and pool is not None:
-            if hasattr(pool, "shutdown"):
-                pool.shutdown(wait=True)
+            if _is_dask(pool):
+                pool.close()  # the client only: the cluster is not ours (Client.shutdown would end it)
             else:
-                pool.close()
+                pool.shutdown(wait=True)
         shutil.rmtree(work_root, ignore_errors=True)
 
     inputs = [params_dir, notebooks / REPORT_NOTEBOOK, notebooks / OVERVIEW_NOTEBOOK, *folders_checked]

@@ -1,0 +1,93 @@
+"""Failure isolation of the annual run: one broken municipality fails alone, nothing is half-written."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from evaluation.batch import NOTEBOOKS, run_annual
+from evaluation.cli import main
+
+pytestmark = [pytest.mark.xdist_group("batch"), pytest.mark.notebook]
+
+
+def _notebooks_raising_for(tmp_path: Path, municipality_id: str, code: str) -> Path:
+    """A copy of the notebooks whose report raises (or worse) for one municipality after opening its context."""
+    folder = tmp_path / "notebooks"
+    shutil.copytree(NOTEBOOKS, folder)
+    nb = nbformat.read(folder / "municipality_report.ipynb", as_version=4)
+    code_cells = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    nb.cells.insert(code_cells[1] + 1, nbformat.v4.new_code_cell(f"if municipality_id == {municipality_id!r}:\n"
+                                                                 f"    {code}"))
+    nbformat.write(nb, folder / "municipality_report.ipynb")
+    return folder
+
+
+def test_failing_notebook_fails_alone_and_the_previous_report_stays(demo_folder, make_params, tmp_path):
+    params = make_params({"erlangen": demo_folder, "schneverdingen": demo_folder})
+    notebooks = _notebooks_raising_for(tmp_path, "schneverdingen", "raise RuntimeError('Abbruch im Test')")
+    out = tmp_path / "reports"
+    year_dir = out / "2025"
+    (year_dir / "schneverdingen" / "tabellen").mkdir(parents=True)
+    (year_dir / "schneverdingen.html").write_text("<p>Bericht des Vorjahreslaufs</p>", encoding="utf-8")
+    (year_dir / "schneverdingen" / "tabellen" / "alt.csv").write_text("a\n1\n", encoding="utf-8")
+
+    manifest = run_annual(params, 2025, out, jobs=2, notebooks_dir=notebooks, overview=False, progress=False)
+    reports = manifest["reports"]
+    assert reports["erlangen"]["status"] == "ok", reports["erlangen"]
+    assert reports["schneverdingen"]["status"] == "failed"
+    assert "RuntimeError: Abbruch im Test" in reports["schneverdingen"]["error"]
+    assert manifest["status"] == "failed"
+    on_disk = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert "Abbruch im Test" in on_disk["reports"]["schneverdingen"]["error"]
+    # the failed run left the earlier report as it was, and nothing half-written
+    assert (year_dir / "schneverdingen.html").read_text(encoding="utf-8") == "<p>Bericht des Vorjahreslaufs</p>"
+    assert [p.name for p in (year_dir / "schneverdingen" / "tabellen").iterdir()] == ["alt.csv"]
+    assert (year_dir / "erlangen.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert not list(year_dir.glob(".work-*")) and not list(year_dir.rglob("*.tmp"))
+    assert not list(year_dir.rglob("*.old"))
+
+
+def test_crashed_worker_is_isolated_by_a_kernel_rerun(demo_folder, make_params, tmp_path):
+    """A notebook that kills its process (here os._exit) breaks the process pool; the lost jobs run
+    again in their own Jupyter kernels, so only the crashing municipality fails."""
+    params = make_params({"schneverdingen": demo_folder})
+    notebooks = _notebooks_raising_for(tmp_path, "schneverdingen", "import os; os._exit(3)")
+    out = tmp_path / "reports"
+    (out / "2025").mkdir(parents=True)
+    (out / "2025" / "schneverdingen.html").write_text("vorher", encoding="utf-8")
+    manifest = run_annual(params, 2025, out, jobs=1, notebooks_dir=notebooks, overview=False, progress=False)
+    r = manifest["reports"]["schneverdingen"]
+    assert r["status"] == "failed" and "Jupyter kernel" in r["note"], r
+    assert (out / "2025" / "schneverdingen.html").read_text(encoding="utf-8") == "vorher"
+    assert not list((out / "2025").glob(".work-*"))
+
+
+def test_cli_exits_non_zero_when_a_data_folder_breaks_its_contract(demo_folder, make_params, tmp_path, capsys):
+    broken = tmp_path / "broken-data"
+    shutil.copytree(demo_folder, broken)
+    path = broken / "indicator_values.csv"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    header = next(i for i, line in enumerate(lines) if not line.startswith("#"))
+    cells = lines[header + 3].split(",")
+    cells[2] = "zwanzig"  # year must be an integer
+    lines[header + 3] = ",".join(cells)
+    path.write_text("".join(lines), encoding="utf-8")
+
+    params = make_params({"erlangen": demo_folder, "rostock": broken})
+    out = tmp_path / "reports"
+    code = main(["run", "--year", "2025", "--params", str(params), "--out", str(out), "--executor", "serial",
+                 "--quiet"])
+    assert code != 0
+    err = capsys.readouterr().err
+    assert "rostock" in err and "indicator_values.csv" in err
+    manifest = json.loads((out / "2025" / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["reports"]["erlangen"]["status"] == "ok"
+    assert manifest["reports"]["overview"]["status"] == "ok"
+    assert manifest["reports"]["rostock"]["status"] == "failed"
+    assert "year" in manifest["reports"]["rostock"]["error"]
+    assert (out / "2025" / "erlangen.html").exists() and not (out / "2025" / "rostock.html").exists()

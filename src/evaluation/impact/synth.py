@@ -104,6 +104,14 @@ class SynthResult:
     def n_treated(self) -> int:
         return 1
 
+    @property
+    def ci_low(self) -> float:
+        return float(self.ci[0])
+
+    @property
+    def ci_high(self) -> float:
+        return float(self.ci[1])
+
     def covers(self, value: float) -> bool:
         return bool(self.ci[0] <= value <= self.ci[1])
 

@@ -68,3 +68,24 @@ def test_bad_position_named(tmp_path):
                   "Segment": ["x"]}).to_csv(path, index=False)
     with pytest.raises(InputError, match="row 2.*Beginning"):
         read_coded_segments(path)
+
+
+def test_maxqda_legacy_xls_german(tmp_path):
+    """MAXQDA's older .xls export (read with xlrd); the file is written here with xlwt."""
+    xlwt = pytest.importorskip("xlwt", reason="xlwt (test-only) writes the legacy .xls file")
+    book = xlwt.Workbook(encoding="utf-8")
+    sheet = book.add_sheet("Codierte Segmente")
+    header = ["Farbe", "Dokumentgruppe", "Dokumentname", "Code", "Anfang", "Ende", "Gewicht", "Segment"]
+    rows = [["#ff0000", "Rostock", "Begehung Südstadt", "Barrieren\\Bordsteine", 2, 2, 0, "Bordsteine zu hoch."],
+            ["#00ff00", "Rostock", "Begehung Südstadt", "Teilhabe", 5, 7, 100, "Alle kamen zum Fest."]]
+    for j, h in enumerate(header):
+        sheet.write(0, j, h)
+    for i, row in enumerate(rows, start=1):
+        for j, v in enumerate(row):
+            sheet.write(i, j, v)
+    path = tmp_path / "segmente.xls"
+    book.save(str(path))
+    df = read_coded_segments(path, coder="EF")
+    assert df["source_id"].tolist() == ["Rostock/Begehung Südstadt"] * 2
+    assert df["code_id"].tolist() == ["Barrieren/Bordsteine", "Teilhabe"]
+    assert df["paragraph_end"].tolist() == [2, 7] and df["weight"].tolist() == [0, 100]

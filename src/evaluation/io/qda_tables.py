@@ -80,7 +80,14 @@ def _read_table(path: Path, sheet) -> pd.DataFrame:
         if suffix in (".xlsx", ".xlsm"):
             return pd.read_excel(path, sheet_name=sheet, engine="openpyxl", dtype=object)
         if suffix == ".xls":
-            return pd.read_excel(path, sheet_name=sheet, engine="xlrd", dtype=object)
+            try:  # pandas prefers calamine for legacy .xls; xlrd (a declared dependency) otherwise
+                import python_calamine  # noqa: F401
+                return pd.read_excel(path, sheet_name=sheet, engine="calamine", dtype=object)
+            except ImportError:
+                import warnings
+                with warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="The xlrd engine is deprecated")
+                    return pd.read_excel(path, sheet_name=sheet, engine="xlrd", dtype=object)
         if suffix in (".csv", ".txt", ".tsv"):
             raw = path.read_bytes()
             for enc in ("utf-8-sig", "cp1252"):

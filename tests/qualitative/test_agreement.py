@@ -99,6 +99,8 @@ def test_fleiss_1971_published_value():
     assert res.estimate == pytest.approx(smir.fleiss_kappa(table, method="fleiss"))
     assert fleiss_kappa(counts=table, n_boot=0).estimate == pytest.approx(res.estimate)
     assert res.ci[0] < 0.430 < res.ci[1] and res.details["p"] < 0.001
+    # z under H0 (Fleiss, Nee & Landis 1979) as R's irr::kappam.fleiss prints it for these data: z = 17.7
+    assert round(res.details["z"], 1) == 17.7
     with pytest.raises(InputError, match="every unit coded"):
         fleiss_kappa(KRIPP_2011)
 

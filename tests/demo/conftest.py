@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import time
 
 import pytest
@@ -22,8 +25,12 @@ def demo(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def demo_again(tmp_path_factory):
+    """The same seed generated again in a fresh interpreter with another string-hash seed."""
     out = tmp_path_factory.mktemp("demo_again") / "demo"
-    generate(out, seed=SEED, validate_tables=False)
+    code = ("import sys; from evaluation.demo import generate; "
+            "generate(sys.argv[1], seed=int(sys.argv[2]), validate_tables=False)")
+    env = {**os.environ, "PYTHONHASHSEED": "12345"}
+    subprocess.run([sys.executable, "-c", code, str(out), str(SEED)], check=True, env=env)
     return out
 
 

@@ -90,3 +90,11 @@ def test_project_from_tables_refuses_misplaced_text(synthetic):
     codings2.loc[0, "code_id"] = "UNBEKANNT"
     with pytest.raises(InputError, match="not in the code book"):
         project_from_tables(codebook2, sources2, codings2)
+
+
+def test_refi_guid_is_uuid5_and_keeps_guids():
+    import uuid
+    from evaluation.io.refi import _GUID_NAMESPACE
+    assert refi_guid("code", "BARR_AUFZ") == str(uuid.uuid5(_GUID_NAMESPACE, "code:BARR_AUFZ"))
+    g = "5067d381-1dc9-4816-81dd-ae1dbfea2ad7"
+    assert refi_guid("code", g) == g and refi_guid("code", "{" + g + "}") == g

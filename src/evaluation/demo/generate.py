@@ -252,14 +252,18 @@ def _snr(iv: pd.DataFrame, ind: str, mid: str, att: dict) -> dict:
     v = rows["value"].to_numpy(float)
     den = rows["denominator"].to_numpy(float)
     if ind in SPECS and SPECS[ind].kind == "count":
-        sd = np.sqrt(np.maximum(v, 1.0))
+        sd = np.sqrt(np.maximum(v, 1.0) + (SPECS[ind].noise * v) ** 2)
     else:
         p = np.clip(v / 100, 0.001, 0.999)
         deff = 1.5 if ind not in SPECS else 1.0
         extra = SPECS[ind].noise if ind in SPECS else 0.0
         sd = np.sqrt(deff * 1e4 * p * (1 - p) / den + extra ** 2)
     mean_att = float(np.mean(list(att.values())))
-    return {"noise_sd": float(np.mean(sd)), "mean_att": mean_att, "snr": float(abs(mean_att) / np.mean(sd))}
+    out = {"noise_sd": float(np.mean(sd)), "mean_att": mean_att, "snr": float(abs(mean_att) / np.mean(sd))}
+    if ind in SPECS:  # yearly panel: a pre/post contrast averages the noise over the years
+        n_pre = min(int(y) for y in att) - SPECS[ind].first_year
+        out["did_t_approx"] = float(out["snr"] / np.sqrt(1 / n_pre + 1 / len(att)))
+    return out
 
 
 def _ground_truth(seed, munis, structure, eff, panel_truth, survey_truth, agreement, iv, effects) -> dict:
@@ -319,6 +323,11 @@ def _ground_truth(seed, munis, structure, eff, panel_truth, survey_truth, agreem
             "signal_to_noise: noise_sd = mean sd of the yearly published value around its expectation (binomial/"
             "Poisson + extra noise; survey: design effect 1.5), snr = |mean att| / noise_sd: large for the big "
             "cities, small for Schneverdingen and Nieder-Olm on purpose.",
+            "did_t_approx (panel indicators): snr / sqrt(1/n_pre + 1/n_post), the approximate t statistic of a "
+            "pre/post difference-in-differences against a large same-type pool (its mean adds little noise).",
+            "Survey effects: waves 2018, 2021, 2024 only; only Nieder-Olm (start 2019) has a wave before its "
+            "start, elsewhere every wave is treated, so the survey alone identifies the effect only through "
+            "its growth (slope) against the small secular trend; survey.counterfactual_values gives the truth.",
             "arbeitslose_sb (count) is the numerator of arbeitslose_sb_anteil: see induced_effects.",
         ],
     }

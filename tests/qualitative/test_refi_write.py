@@ -56,8 +56,10 @@ def test_synthetic_german_project_round_trip(synthetic, fixture_path, tmp_path):
     meta = q.source_table().assign(source_id=lambda d: d["source_id"].map({v: k for k, v in sid.items()}))
     meta = meta.set_index("source_id")
     assert meta.loc["d3", "municipality_id"] == "rostock" and meta.loc["d3", "year"] == 2022
-    case_names = q.cases.set_index("case_id")["name"]
-    assert case_names[meta.loc["d1", "case_id"]] == "fall_mueller" and pd.isna(meta.loc["d2", "case_id"])
+    assert meta.loc["d1", "case_id"] == "fall_mueller" and pd.isna(meta.loc["d2", "case_id"])
+    assert meta.loc["d1", "kind"] == "interview" and meta.loc["d6", "kind"] == "fokusgruppe"
+    pd.testing.assert_frame_equal(meta.reset_index()[list(sources.drop(columns="text").columns)],
+                                  sources.drop(columns="text").astype({"year": "Int64"}), check_dtype=False)
     assert q.codings.loc[q.codings["source_id"] == sid["d1"], "case_id"].notna().all()
 
 

@@ -136,16 +136,27 @@ class QdaProject:
 
     def source_table(self) -> pd.DataFrame:
         """Document metadata for aggregation: source_id, source_name, municipality_id, year,
-        case_id, kind (source variables named municipality_id / year are used where present)."""
+        case_id, kind, then any further source variables (one column each).
+
+        ``municipality_id``, ``year`` and ``kind`` come from source variables of those names where
+        present (``kind`` then is the document kind, e.g. interview, else the REFI medium: text,
+        pdf, ...); ``case_id`` from case membership, as the case's name (the identifier the case
+        had when it was written by :func:`write_project`), else its GUID."""
         out = self.sources[["source_id", "source_name", "kind"]].copy()
         var = self.variables[self.variables["entity"] == "source"]
-        for name in ("municipality_id", "year"):
+        names = [n for n in pd.unique(var["variable"].dropna()) if n not in ("source_id", "source_name", "case_id")]
+        for name in ["municipality_id", "year"] + [n for n in names if n not in ("municipality_id", "year")]:
             values = var[var["variable"] == name].drop_duplicates("entity_id").set_index("entity_id")["value"]
-            out[name] = out["source_id"].map(values)
+            mapped = out["source_id"].map(values)
+            out[name] = mapped.where(mapped.notna(), out[name]) if name == "kind" else mapped
         out["year"] = pd.to_numeric(out["year"], errors="coerce").astype("Int64")
         members = self.case_members[self.case_members["source_id"].notna()].drop_duplicates("source_id")
-        out["case_id"] = out["source_id"].map(members.set_index("source_id")["case_id"])
-        return out[["source_id", "source_name", "municipality_id", "year", "case_id", "kind"]]
+        case_names = self.cases.set_index("case_id")["name"] if len(self.cases) else pd.Series(dtype=object)
+        case_guid = out["source_id"].map(members.set_index("source_id")["case_id"])
+        case_name = case_guid.map(case_names)
+        out["case_id"] = case_name.where(case_name.notna(), case_guid).astype(object)
+        first = ["source_id", "source_name", "municipality_id", "year", "case_id", "kind"]
+        return out[first + [c for c in out.columns if c not in first]]
 
     def summary(self) -> str:
         """One line per table with its size."""
@@ -1004,7 +1015,9 @@ def project_from_tables(
     """Build a :class:`QdaProject` from tidy tables so they can be written with :func:`write_project`.
 
     ``codebook`` follows the ``codebook`` contract; ``sources`` has source_id, source_name, text and
-    optionally municipality_id, year, case_id (written as source variables and case membership);
+    optionally municipality_id, year, case_id, kind and further metadata (case_id becomes case
+    membership, every other column a source variable, so :meth:`QdaProject.source_table` gives the
+    table back after a round trip);
     ``codings`` follows the ``codings`` contract with ``start``/``end`` as code-point offsets into
     the source text. Codings whose ``text`` differs from the source text at their positions are an
     :class:`InputError` (the positions would point to the wrong words in the QDA tool).
@@ -1051,12 +1064,21 @@ def project_from_tables(
         "description": np.nan})
     src["kind"] = src["kind"].where(src["kind"].isin(list(_SOURCE_KINDS.values())), "text")
     var_rows = []
-    for col, typ in (("municipality_id", "Text"), ("year", "Integer")):
-        if col in sources:
-            for sid, v in zip(sources["source_id"].astype(str), sources[col]):
-                if not _is_missing(v):
-                    var_rows.append({"entity": "source", "entity_id": sid, "variable": col, "type": typ,
-                                     "value": int(v) if typ == "Integer" else str(v)})
+    skip = {"source_id", "source_name", "text", "case_id", "path", "description", "n_chars"}
+    for col in [c for c in sources.columns if c not in skip]:
+        series = sources[col]
+        if pd.api.types.is_bool_dtype(series):
+            typ = "Boolean"
+        elif pd.api.types.is_integer_dtype(series) or col == "year":
+            typ = "Integer"
+        elif pd.api.types.is_float_dtype(series):
+            typ = "Integer" if series.dropna().mod(1).eq(0).all() and col in ("year", "wave") else "Float"
+        else:
+            typ = "Text"
+        for sid, v in zip(sources["source_id"].astype(str), series):
+            if not _is_missing(v):
+                value = int(v) if typ == "Integer" else bool(v) if typ == "Boolean" else float(v) if typ == "Float" else str(v)
+                var_rows.append({"entity": "source", "entity_id": sid, "variable": col, "type": typ, "value": value})
     variables = pd.DataFrame(var_rows, columns=VARIABLE_COLUMNS) if var_rows else _empty(VARIABLE_COLUMNS)
     members = _empty(CASE_MEMBER_COLUMNS)
     case_df = _empty(CASE_COLUMNS)

@@ -169,7 +169,16 @@ class _NotebookShell:
         config = Config()
         config.HistoryManager.enabled = False  # no sqlite file shared by the workers
         config.InteractiveShell.colors = "nocolor"
+        main = sys.modules.get("__main__")
         self.shell = Shell(config=config)
+        # IPython makes its namespace module sys.modules["__main__"]; outside a notebook the process's
+        # own __main__ must stay (multiprocessing's spawn, pickling by reference depend on it)
+        self._main = main
+        self._restore_main()
+
+    def _restore_main(self) -> None:
+        if self._main is not None:
+            sys.modules["__main__"] = self._main
 
     @classmethod
     def get(cls) -> "_NotebookShell":
@@ -221,6 +230,7 @@ def _inprocess_engine():
         def execute_managed_notebook(cls, nb_man, kernel_name, **kwargs):
             runner = _NotebookShell.get()
             runner.reset()
+            sys.modules["__main__"] = runner.shell.user_module  # as in a kernel, while the notebook runs
             try:
                 for index, cell in enumerate(nb_man.nb.cells):
                     try:
@@ -237,6 +247,7 @@ def _inprocess_engine():
                         nb_man.cell_complete(cell, cell_index=index)
             finally:
                 runner.reset()  # free the report's objects before the next one
+                runner._restore_main()
             return nb_man.nb
 
     return InProcessEngine

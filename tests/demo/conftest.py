@@ -36,7 +36,10 @@ def demo_again(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def demo_other_seed(tmp_path_factory):
+    """Another seed, written over an existing folder (whose stale file must disappear)."""
     out = tmp_path_factory.mktemp("demo_other") / "demo"
+    out.mkdir()
+    (out / "stale.csv").write_text("alt", encoding="utf-8")
     generate(out, seed=SEED + 1, validate_tables=False)
     return out
 

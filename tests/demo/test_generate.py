@@ -58,6 +58,8 @@ def test_same_seed_gives_identical_bytes(demo, demo_again):
 
 def test_other_seed_gives_other_data(demo, demo_other_seed):
     a, b = _files(demo[0]), _files(demo_other_seed)
+    assert "stale.csv" not in b  # the old folder was replaced as a whole
+    assert not any(p.name.startswith(".demo.") for p in demo_other_seed.parent.iterdir())  # no temp folders
     for name in ["indicator_values.csv", "survey_responses.csv", "structure.csv", "municipalities.csv",
                  "measures.csv", "network_edges.csv", "qualitative/codings.csv"]:
         body_a = a[name].split(b"\n", 1)[1]

@@ -6,7 +6,6 @@ leaves no half-written output. One seed gives identical bytes in every file.
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 from pathlib import Path
@@ -53,9 +52,14 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20251, scale: str = 
     try:
         names = _write_all(tmp, seed, scale, effects, validate_tables)
         if out.exists():
-            old = out.parent / f".{out.name}.old-{os.getpid()}"
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old-", dir=out.parent))
+            old.rmdir()
             out.rename(old)
-            tmp.rename(out)
+            try:
+                tmp.rename(out)
+            except BaseException:
+                old.rename(out)  # put the previous folder back
+                raise
             shutil.rmtree(old, ignore_errors=True)
         else:
             tmp.rename(out)

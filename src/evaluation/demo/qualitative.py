@@ -5,8 +5,8 @@ Data-generating process
 * Per model municipality: 3 longitudinal interview cases, each interviewed in 2 or 3 of the waves
   2018/2021/2024, one single interview (2021), one workshop protocol and one Sozialraum walk note
   (9-12 documents). A document is built from a header (with fictional names, an e-mail address and a
-  phone number), uncoded filler sentences and coded fragments from :mod:`evaluation.demo.texts`,
-  until it has about 2,000-5,500 characters.
+  phone number), uncoded filler sentences and coded fragments from :mod:`evaluation.demo.texts` (each
+  fragment at most once per document, random order) until it has about 2,000-5,500 characters.
 * **Offsets**: ``start``/``end`` are Python ``str`` indices (Unicode code points), end exclusive, into
   the document's *content*: the file's text after its first line (the synthetic notice line and its
   newline ``\\n`` removed). ``text == content[start:end]`` holds for every coding.
@@ -83,11 +83,16 @@ def _person(rng) -> tuple[str, str, str]:
 
 
 def _fill(doc: _Doc, rng, ort, raum, codes, kind, target):
-    leaves = list(T.FRAGMENTS)
+    """Add coded fragments (each at most once per document, in random order) until ``target`` characters."""
+    pool = [(c, i) for c in (codes or list(T.FRAGMENTS)) for i in range(len(T.FRAGMENTS[c]))]
+    order = rng.permutation(len(pool))
+    stations = rng.permutation(len(T.STATIONS))
     q = 0
-    while doc.length < target:
-        code = leaves[int(rng.integers(len(leaves)))] if codes is None else codes[int(rng.integers(len(codes)))]
-        frag = T.FRAGMENTS[code][int(rng.integers(len(T.FRAGMENTS[code])))].format(ort=ort, raum=raum)
+    for k in order:
+        if doc.length >= target:
+            break
+        code, i = pool[int(k)]
+        frag = T.FRAGMENTS[code][i].format(ort=ort, raum=raum)
         if kind == "interview":
             doc.add("I: " + T.QUESTIONS[q % len(T.QUESTIONS)].format(ort=ort) + "\n")
             q += 1
@@ -103,7 +108,8 @@ def _fill(doc: _Doc, rng, ort, raum, codes, kind, target):
                 doc.add(" " + T.FILLERS[int(rng.integers(len(T.FILLERS)))])
             doc.add("\n\n")
         else:
-            station = T.STATIONS[int(rng.integers(len(T.STATIONS)))]
+            station = T.STATIONS[int(stations[q % len(stations)])]
+            q += 1
             doc.add(f"Station {station}: ")
             doc.add(frag, code)
             doc.add("\n\n")
@@ -160,7 +166,7 @@ def make_qualitative(munis, areas, rng, rng_coders):
                 doc.add(f"Notizen zur Sozialraumbegehung in {raum} ({ort}), {wave}\n")
                 doc.add(f"Leitung: {lead}, erreichbar unter {mail} oder Tel. {phone}\n")
                 doc.add("Teilnehmende: Beirat, Bauamt, zwei Rollstuhlnutzerinnen, ein blinder Teilnehmer\n\n")
-            codes = ["B.1", "B.2", "S.1", "P.2", "T.5", "W.2"] if kind == "begehung" else None
+            codes = ["B.1", "B.2", "B.3", "S.1", "P.2", "P.3", "T.5", "W.2", "W.4"] if kind == "begehung" else None
             _fill(doc, rng, ort, raum, codes, "interview" if kind == "interview" else kind, target)
             content = doc.content
             docs[sid] = content

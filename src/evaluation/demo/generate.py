@@ -295,6 +295,16 @@ def _ground_truth(seed, munis, structure, eff, panel_truth, survey_truth, agreem
         "types": dict(zip(munis["municipality_id"], munis["type"])),
         "type_labels": TYPE_LABELS,
         "type_trends_per_year": {ind: dict(zip(TYPES, sp.trend)) for ind, sp in SPECS.items()},
+        "indicator_dgp": {ind: {"kind": sp.kind,
+                                "denominator": (f"round(exp(N(0, {sp.den_sd:g})) x {sp.ratio:g} x {sp.den}"
+                                                + (f" + {sp.den_add:g})" if sp.den_add else ")"))
+                                if sp.kind != "count" else None,
+                                "expected_count": f"{sp.ratio:g} x pop x exp(latent)" if sp.kind == "count" else None,
+                                "unit_level_mean": sp.mean, "unit_level_sd": sp.sd,
+                                "type_offsets": dict(zip(TYPES, sp.offset)), "year_shock_sd": sp.shock,
+                                "noise_sd": sp.noise, "range": [sp.lo, sp.hi] if sp.kind != "count" else None,
+                                "first_year": sp.first_year}
+                          for ind, sp in SPECS.items()},
         "pools": _pools(munis, structure),
         "coder_agreement": agreement,
         "survey": {

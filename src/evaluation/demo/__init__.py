@@ -13,7 +13,8 @@ documented in :mod:`evaluation.demo.municipalities`, :mod:`~evaluation.demo.pane
 * ``effects``: one entry per indicator x model municipality with ``indicator_id, municipality_id,
   start, scale ("value" | "log"), level, slope, att_by_year {year: true effect in published units},
   signal_to_noise {noise_sd, mean_att, snr}``; ``induced_effects`` (the count ``arbeitslose_sb``);
-* ``types`` (municipality -> latent type), ``type_trends_per_year`` (indicator -> type -> trend);
+* ``types`` (municipality -> latent type), ``type_trends_per_year`` (indicator -> type -> trend),
+  ``indicator_dgp`` (the other parameters of each official/local indicator's process);
 * ``pools``: per model municipality ``all_applicants`` (biased), ``same_type`` and ``matched``
   (unbiased), ``nearest_structure``, each with ids, ``unbiased`` and ``trend_bias_per_year``, plus why;
 * ``coder_agreement``: q, r, overlap documents, expected and realised percent agreement and kappa;

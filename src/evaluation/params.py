@@ -102,6 +102,7 @@ class Comparison(_Strict):
     municipalities: list[str] = Field(default_factory=list, description="explicit ids when pool is 'list', or the recorded matched set")
     method: Literal["nearest_neighbour", "propensity_score"] = "nearest_neighbour"
     distance: Literal["euclidean", "mahalanobis"] = "euclidean"
+    exact: Literal["gemeindetyp"] | None = Field(default="gemeindetyp", description="match exactly on the Gemeindetyp first")
     k: int = Field(default=10, ge=1)
     caliper: float | None = Field(default=None, gt=0)
     variables: list[str] = Field(default_factory=list)

@@ -25,6 +25,7 @@ from ..figures import hbars, lines
 #: indicators tried when the parameter file sets no target with comparison data
 DEFAULT_HEADLINE = ["arbeitslose_sb_anteil", "inklusionsanteil", "foerderschulbesuchsquote", "barrierefreie_haltestellen"]
 MAX_INDICATORS = 6
+MIN_POOL = 5  # fewer matches than this: use the whole Gemeindetyp (randomisation inference needs placebos)
 
 
 def _t(key: str, **kw) -> str:
@@ -79,11 +80,23 @@ def comparison_pool(ctx: ReportContext) -> tuple[list[str], str, object]:
             return ids, _t("pool_same_type"), None
         from ...comparison.matching import match_comparisons
 
-        result = match_comparisons(features, [ctx.municipality_id], candidates=all_ids, method=c.method, k=c.k,
-                                   caliper=c.caliper if c.caliper is not None else "default", seed=c.seed,
-                                   **({"distance": c.distance} if c.method == "nearest_neighbour" else {}))
-        method = _t(f"method_{c.method}")
-        return result.chosen(ctx.municipality_id), _t("pool_matched", method=method, k=c.k), result
+        options = {"distance": c.distance} if c.method == "nearest_neighbour" else {}
+        k = c.k
+        if c.exact == "gemeindetyp":
+            from ...comparison.classes import gemeindetyp_series
+
+            types = gemeindetyp_series(m)
+            options["exact"] = types
+            same = int((types.reindex(all_ids) == types.get(ctx.municipality_id)).sum())
+            k = max(1, min(k, same))  # never ask for more neighbours than the type has
+        result = match_comparisons(features, [ctx.municipality_id], candidates=all_ids, method=c.method, k=k,
+                                   caliper=c.caliper if c.caliper is not None else "default", seed=c.seed, **options)
+        method = _t(f"method_{c.method}") + (_t("exact_gemeindetyp") if c.exact else "")
+        chosen = result.chosen(ctx.municipality_id)
+        if len(chosen) < MIN_POOL and c.exact == "gemeindetyp":
+            ids = [i for i in all_ids if types.get(i) == types.get(ctx.municipality_id)]
+            return ids, _t("pool_type_fallback", n_matched=len(chosen), min_pool=MIN_POOL), result
+        return chosen, _t("pool_matched", method=method, k=k), result
 
     return _cache(ctx, "pool", compute)
 

@@ -174,6 +174,8 @@ def _write_all(d: Path, seed: int, scale: str, effects: bool, do_validate: bool)
         with open(d / name, "w", encoding="utf-8", newline="\n") as fh:
             fh.write("# " + notice(seed) + "\n" + docs[sid])
         written.append(name)
+    _write_qdpx(d, cb, sources, docs, codings)
+    written.append("qualitative/musterdaten.qdpx")
 
     truth = _ground_truth(seed, munis, structure, eff, panel_truth, survey_truth, agreement, iv, effects)
     write_json(truth, d / "ground_truth.json", seed)
@@ -419,3 +421,17 @@ Textdatei, d. h. in den Text NACH der ersten Zeile (Hinweiszeile samt ihrem Zeil
 """
     with open(d / "README.md", "w", encoding="utf-8", newline="\n") as fh:
         fh.write(text)
+
+
+def _write_qdpx(d: Path, codebook, sources, docs: dict, codings) -> None:
+    """The coded material as a REFI-QDA project, so the team can open the Musterdaten in its QDA tool.
+
+    The creation time is fixed, so the same seed gives the same bytes.
+    """
+    from datetime import datetime, timezone
+
+    from ..io.refi import project_from_tables, write_project
+
+    src = sources.assign(text=sources["source_id"].map(docs))
+    project = project_from_tables(codebook, src, codings, name="Musterdaten Kommune Inklusiv (synthetisch)")
+    write_project(project, d / "qualitative" / "musterdaten.qdpx", created=datetime(2025, 1, 1, tzinfo=timezone.utc))

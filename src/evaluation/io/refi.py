@@ -815,6 +815,7 @@ def _selections_by_source(codings: pd.DataFrame) -> dict:
 
 
 def write_project(project: QdaProject, path: str | Path, *, schema: str | Path | None = None,
+                  created: datetime | None = None,
                   user: str | None = None) -> Path:
     """Write ``project`` as a REFI-QDA ``.qdpx`` (project + sources), ``.qde`` or ``.qdc`` (code book).
 
@@ -853,7 +854,7 @@ def write_project(project: QdaProject, path: str | Path, *, schema: str | Path |
 
     ns = PROJECT_NS
     q = lambda t: f"{{{ns}}}{t}"  # noqa: E731
-    now = _iso()
+    now = _iso(created)  # a fixed ``created`` makes the export byte-identical between runs
     codings = project.codings
     coders = [str(c) for c in pd.unique(codings["coder"].dropna())] if "coder" in codings else []
     user_rows = project.users.to_dict("records")
@@ -996,10 +997,18 @@ def write_project(project: QdaProject, path: str | Path, *, schema: str | Path |
         path.write_bytes(xml)
         return path
     tmp = path.with_name(path.name + ".part")
+    stamp = (created or datetime.now()).timetuple()[:6]
+
+    def entry(name: str) -> zipfile.ZipInfo:
+        info = zipfile.ZipInfo(name, date_time=stamp)
+        info.compress_type = zipfile.ZIP_DEFLATED
+        info.external_attr = 0o644 << 16
+        return info
+
     with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-        zf.writestr("project.qde", xml)
-        for name, text in text_files.items():
-            zf.writestr(name, text.encode("utf-8"))
+        zf.writestr(entry("project.qde"), xml)
+        for name, text in sorted(text_files.items()):
+            zf.writestr(entry(name), text.encode("utf-8"))
     tmp.replace(path)
     return path
 

@@ -20,10 +20,10 @@ import re
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .errors import InputError, Problem
+from .yamlfile import read_yaml
 
 _AGS = re.compile(r"^\d{8}$")
 _KREIS = re.compile(r"^\d{5}$")
@@ -207,19 +207,7 @@ def load_params(path: str | Path, *, check_register: bool = True) -> Params:
     """
     path = Path(path)
     source = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("parameter file not found", file=source) from None
-    except UnicodeDecodeError as exc:
-        raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=source,
-                         expected="a UTF-8 encoded YAML file") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = mark.line + 1 if mark is not None else None
-        raise InputError(f"not valid YAML: {getattr(exc, 'problem', exc)}", file=source, row=row) from None
+    raw = read_yaml(path, "parameter file")
     known = None
     if check_register:
         from .register import load_register

@@ -24,10 +24,10 @@ from pathlib import Path
 from typing import Literal
 
 import pandas as pd
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import InputError, Problem
+from .yamlfile import parse_yaml, read_yaml
 from .vocabulary import LEBENSBEREICHE, WIRKUNGSEBENE, WIRKUNGSSTUFEN
 
 Unit = Literal["percent", "per_1000", "count", "score"]
@@ -150,21 +150,12 @@ def load_register(path: str | Path | None = None) -> IndicatorRegister:
     Every problem is reported at once: the indicator, the field and what was expected.
     """
     if path is None:
-        text = resources.files("evaluation").joinpath("data/indicator_register.yaml").read_text(encoding="utf-8")
         source = "evaluation/data/indicator_register.yaml"
+        raw = parse_yaml(resources.files("evaluation").joinpath("data/indicator_register.yaml").read_text(encoding="utf-8"),
+                         source)
     else:
         source = str(path)
-        try:
-            text = Path(path).read_text(encoding="utf-8")
-        except FileNotFoundError:
-            raise InputError("indicator register not found", file=source) from None
-        except UnicodeDecodeError as exc:
-            raise InputError(f"not UTF-8 text ({exc.reason} at byte {exc.start})", file=source,
-                             expected="a UTF-8 encoded YAML file") from None
-    try:
-        raw = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise InputError(f"not valid YAML: {exc}", file=source) from None
+        raw = read_yaml(path, "indicator register")
     if not isinstance(raw, dict) or not raw:
         raise InputError("the register is empty or not a mapping of indicator ids", file=source,
                          expected="indicator_id: {name: ..., unit: ..., ...}")

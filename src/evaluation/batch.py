@@ -30,6 +30,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import traceback
 from dataclasses import dataclass, replace
@@ -352,13 +353,33 @@ def publish_staged(result: dict[str, Any], job: ReportJob) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+#: what a report imports (the chapters import most of these lazily): imported once in the fork
+#: server, whose forked workers then start with them loaded
+WARM_MODULES = [
+    "numpy", "pandas", "scipy.stats", "scipy.optimize", "statsmodels.api", "matplotlib.pyplot", "networkx",
+    "papermill", "nbformat", "IPython.core.interactiveshell", "jinja2",
+    "evaluation.reporting.chapters", "evaluation.reporting.overview", "evaluation.reporting.export",
+    "evaluation.reporting.snapshot", "evaluation.indicators.targets", "evaluation.indicators.composite",
+    "evaluation.disclosure", "evaluation.impact.programme", "evaluation.impact.event_study", "evaluation.impact.synth",
+    "evaluation.comparison.typology", "evaluation.comparison.sensitivity", "evaluation.comparison.matching",
+    "evaluation.comparison.characteristics", "evaluation.survey.weights", "evaluation.survey.scales",
+    "evaluation.survey.participants", "evaluation.survey.design", "evaluation.qualitative.aggregate",
+    "evaluation.qualitative.quotes", "evaluation.qualitative.joint_display", "evaluation.qualitative.cooccurrence",
+    "evaluation.qualitative.agreement", "evaluation.process.participation", "evaluation.process.network",
+    "evaluation.process.measures", "evaluation.process.index_inklusion", "evaluation.io.official",
+    "evaluation.demo.texts",
+]
+
+
 def _warm_worker() -> None:
-    """Process-pool initializer: import the library and build the notebook shell while the parent validates."""
-    import papermill  # noqa: F401
+    """Process-pool initializer: the imports (if the fork server had not made them) and the notebook shell."""
+    import importlib
 
-    from .reporting import chapters, overview  # noqa: F401
-    from .reporting import export  # noqa: F401
-
+    for name in WARM_MODULES:
+        try:
+            importlib.import_module(name)
+        except ImportError:  # a module renamed elsewhere: it is imported when a chapter needs it
+            pass
     _NotebookShell.get()
 
 
@@ -374,10 +395,15 @@ def _executor(executor: Any, jobs: int) -> tuple[Any, bool]:
     if executor is None or executor == "local":
         import multiprocessing as mp
 
-        # spawn: a clean interpreter per worker (no forked threads or locks of the parent);
-        # the initializer imports the library while the parent validates the data
-        return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=mp.get_context("spawn"),
-                                      initializer=_warm_worker), True
+        # forkserver: the workers are forked from a clean single-threaded server process (no threads
+        # or locks of the parent) that has imported the library once (WARM_MODULES), instead of
+        # each worker importing it again; spawn where there is no fork server (not Linux/macOS)
+        if "forkserver" in mp.get_all_start_methods():
+            context = mp.get_context("forkserver")
+            context.set_forkserver_preload(WARM_MODULES)
+        else:  # pragma: no cover - Windows
+            context = mp.get_context("spawn")
+        return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_warm_worker), True
     if isinstance(executor, str):
         if executor == "serial":
             return None, False
@@ -550,16 +576,25 @@ def run_annual(
         selected.append((f, p, folder))
 
     pool, owned = None, False
+    starter = None
     n_workers = 1
+    completed = False
     try:
         if selected:  # start the workers now: they import the library while the data are validated
             n_workers = max(1, min(jobs or _cores(), len(selected) + int(overview)))
             if executor is None or executor == "local":
                 n_workers = min(n_workers, _cores())
             pool, owned = _executor(executor, n_workers)
+            if isinstance(pool, cf.ProcessPoolExecutor):
+                # start the workers now, beside the validation below: the pool starts one per submitted
+                # task, and the first start waits for the fork server's imports
+                starter = threading.Thread(target=lambda: [pool.submit(os.getpid) for _ in range(n_workers)],
+                                           daemon=True)
+                starter.start()
         if engine is None:
             engine = _auto_engine(pool)
 
+        timings["start"] = round(time.perf_counter() - t_start, 3)
         t0 = time.perf_counter()
         datasets: dict[Path, Any] = {}
         folders_checked: dict[Path, str | None] = {}
@@ -618,7 +653,8 @@ def run_annual(
             return ReportJob(
                 kind="overview", key="overview", notebook=str(notebooks / OVERVIEW_NOTEBOOK),
                 parameters={"year": year, "params_dir": str(params_dir), "municipality_ids": ids,
-                            "data_folder": str(data_folder) if data_folder else None, "project_root": str(root),
+                            "data_folder": str(Path(data_folder).resolve()) if data_folder else None,
+                            "project_root": str(root),
                             "snapshots": {str(k): v for k, v in snapshots.items()} or None},
                 html_path=str(out_year / "overview.html"), tables_dir=str(out_year / "overview" / "tabellen"),
                 work_dir=str(work_root / f"overview{suffix}"), title=_overview_title(year), subtitle="",
@@ -627,6 +663,8 @@ def run_annual(
         # The overview shows the municipalities whose reports succeeded. It is started together with
         # the reports, on the assumption that all succeed (it needs the data, not the reports), and
         # published only if they did; otherwise it runs again with the successful ones.
+        if starter is not None:
+            starter.join()
         submitted = list(jobs_list)
         speculative = None
         if overview and jobs_list and len(jobs_list) > 1 and pool is not None:
@@ -659,14 +697,18 @@ def run_annual(
             if ov_result is not None:
                 ov_result.pop("staged", None)
                 reports["overview"] = {k: v for k, v in ov_result.items() if k != "key"}
+        completed = True
+        t0 = time.perf_counter()
     finally:
         if owned and pool is not None:
             if _is_dask(pool):
                 pool.close()  # the client only: the cluster is not ours (Client.shutdown would end it)
-            else:
-                pool.shutdown(wait=True)
+            else:  # interrupted (Ctrl-C): drop the reports not yet started; nothing half-written is published
+                pool.shutdown(wait=True, cancel_futures=not completed)
         shutil.rmtree(work_root, ignore_errors=True)
+    timings["finish"] = round(time.perf_counter() - t0, 3)
 
+    t0 = time.perf_counter()
     inputs = [params_dir, notebooks / REPORT_NOTEBOOK, notebooks / OVERVIEW_NOTEBOOK, *folders_checked]
     manifest = {
         "year": year,
@@ -680,7 +722,7 @@ def run_annual(
         "engine": engine,
         "snapshot": bool(snapshot),
         "workers": n_workers,
-        "timings": timings,
+        "timings": {**timings, "manifest": round(time.perf_counter() - t0, 3)},
         "seconds": round(time.perf_counter() - t_start, 3),
     }
     path = out_year / "manifest.json"

@@ -28,26 +28,29 @@ def _notebooks_raising_for(tmp_path: Path, municipality_id: str, code: str) -> P
 
 
 def test_failing_notebook_fails_alone_and_the_previous_report_stays(demo_folder, make_params, tmp_path):
+    """One worker runs both: the failing notebook first, then the other in the same (reset) shell."""
     params = make_params({"erlangen": demo_folder, "schneverdingen": demo_folder})
-    notebooks = _notebooks_raising_for(tmp_path, "schneverdingen", "raise RuntimeError('Abbruch im Test')")
+    notebooks = _notebooks_raising_for(tmp_path, "erlangen", "raise RuntimeError('Abbruch im Test')")
     out = tmp_path / "reports"
     year_dir = out / "2025"
-    (year_dir / "schneverdingen" / "tabellen").mkdir(parents=True)
-    (year_dir / "schneverdingen.html").write_text("<p>Bericht des Vorjahreslaufs</p>", encoding="utf-8")
-    (year_dir / "schneverdingen" / "tabellen" / "alt.csv").write_text("a\n1\n", encoding="utf-8")
+    (year_dir / "erlangen" / "tabellen").mkdir(parents=True)
+    (year_dir / "erlangen.html").write_text("<p>Bericht des Vorjahreslaufs</p>", encoding="utf-8")
+    (year_dir / "erlangen" / "tabellen" / "alt.csv").write_text("a\n1\n", encoding="utf-8")
 
-    manifest = run_annual(params, 2025, out, jobs=2, notebooks_dir=notebooks, overview=False, progress=False)
+    manifest = run_annual(params, 2025, out, jobs=1, notebooks_dir=notebooks, overview=False, progress=False)
     reports = manifest["reports"]
-    assert reports["erlangen"]["status"] == "ok", reports["erlangen"]
-    assert reports["schneverdingen"]["status"] == "failed"
-    assert "RuntimeError: Abbruch im Test" in reports["schneverdingen"]["error"]
+    assert manifest["workers"] == 1
+    assert reports["schneverdingen"]["status"] == "ok", reports["schneverdingen"]
+    assert reports["erlangen"]["status"] == "failed"
+    assert "RuntimeError: Abbruch im Test" in reports["erlangen"]["error"]
     assert manifest["status"] == "failed"
     on_disk = json.loads((year_dir / "manifest.json").read_text(encoding="utf-8"))
-    assert "Abbruch im Test" in on_disk["reports"]["schneverdingen"]["error"]
+    assert "Abbruch im Test" in on_disk["reports"]["erlangen"]["error"]
     # the failed run left the earlier report as it was, and nothing half-written
-    assert (year_dir / "schneverdingen.html").read_text(encoding="utf-8") == "<p>Bericht des Vorjahreslaufs</p>"
-    assert [p.name for p in (year_dir / "schneverdingen" / "tabellen").iterdir()] == ["alt.csv"]
-    assert (year_dir / "erlangen.html").read_text(encoding="utf-8").rstrip().endswith("</html>")
+    assert (year_dir / "erlangen.html").read_text(encoding="utf-8") == "<p>Bericht des Vorjahreslaufs</p>"
+    assert [p.name for p in (year_dir / "erlangen" / "tabellen").iterdir()] == ["alt.csv"]
+    html = (year_dir / "schneverdingen.html").read_text(encoding="utf-8")
+    assert html.rstrip().endswith("</html>") and "Schneverdingen" in html
     assert not list(year_dir.glob(".work-*")) and not list(year_dir.rglob("*.tmp"))
     assert not list(year_dir.rglob("*.old"))
 

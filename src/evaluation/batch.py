@@ -118,11 +118,14 @@ def git_commit(root: Path) -> dict[str, Any]:
 class _NotebookShell:
     """An IPython shell inside the worker process that runs notebook cells like a kernel would.
 
-    Built once per worker process: the library's imports (pandas, statsmodels, matplotlib, the
-    chapters: seconds of CPU) are paid once per worker instead of once per report. Each notebook
-    starts with an empty namespace (``reset``), its outputs are captured as nbformat outputs
-    (``display_data``/``execute_result`` with the same mime bundle a kernel sends, ``stream``,
-    ``error`` with the traceback), so papermill and the exporter see what a kernel would produce.
+    Used only in the local pool's workers, each of which runs ONE notebook (``max_tasks_per_child=1``)
+    and is forked from multiprocessing's fork server after it imported the library: the imports
+    (pandas, statsmodels, matplotlib, the chapters: seconds of CPU) are paid once per run instead of
+    once per report, and every notebook still starts in a process of its own, with pristine module
+    state (e.g. the heading anchors of :mod:`evaluation.reporting.blocks` are unique per process).
+    Outputs are captured as nbformat outputs (``display_data``/``execute_result`` with the same mime
+    bundle a kernel sends, ``stream``, ``error`` with the traceback), so papermill and the exporter
+    see what a kernel would produce.
     """
 
     _instance: "_NotebookShell | None" = None
@@ -398,12 +401,14 @@ def _executor(executor: Any, jobs: int) -> tuple[Any, bool]:
         # forkserver: the workers are forked from a clean single-threaded server process (no threads
         # or locks of the parent) that has imported the library once (WARM_MODULES), instead of
         # each worker importing it again; spawn where there is no fork server (not Linux/macOS)
+        # each worker runs one notebook and exits (max_tasks_per_child=1): a fresh process per report
         if "forkserver" in mp.get_all_start_methods():
             context = mp.get_context("forkserver")
             context.set_forkserver_preload(WARM_MODULES)
         else:  # pragma: no cover - Windows
             context = mp.get_context("spawn")
-        return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_warm_worker), True
+        return cf.ProcessPoolExecutor(max_workers=jobs, mp_context=context, initializer=_warm_worker,
+                                      max_tasks_per_child=1), True
     if isinstance(executor, str):
         if executor == "serial":
             return None, False
@@ -474,16 +479,9 @@ def _submit_all(executor: Any, jobs: list[ReportJob], progress: bool, label: str
         bar.close()
 
 
-def _auto_engine(pool: Any) -> str:
-    """In-process where each worker runs one task at a time; a kernel per notebook on threaded Dask workers."""
-    if not _is_dask(pool):
-        return "inprocess"
-    try:
-        workers = pool.scheduler_info().get("workers", {})
-        single = bool(workers) and all(w.get("nthreads", 2) == 1 for w in workers.values())
-    except Exception:  # noqa: BLE001 - ask no further: the safe choice
-        single = False
-    return "inprocess" if single else "kernel"
+def _fresh_process_per_job(pool: Any) -> bool:
+    """True for the local pool, whose workers run one notebook each (see :func:`_executor`)."""
+    return isinstance(pool, cf.ProcessPoolExecutor) and getattr(pool, "_max_tasks_per_child", None) == 1
 
 
 def _shared_index(dataset, params, year: int, root: Path):
@@ -533,10 +531,11 @@ def run_annual(
     (the composite index); without it every notebook validates and computes for itself. The CSVs
     are the same either way.
 
-    ``engine``: ``"inprocess"`` runs each notebook with papermill inside the worker process (the
-    library is imported once per worker, not once per report), ``"kernel"`` starts a Jupyter kernel
-    per notebook. Default: ``"inprocess"``, except on Dask workers with more than one thread (tasks
-    run in threads there, and a notebook changes the working directory): ``"kernel"``.
+    ``engine``: ``"inprocess"`` runs each notebook with papermill inside a worker process of the local
+    pool, forked for that one notebook from a fork server that imported the library once, so no
+    report pays for the imports and none sees another's module state; ``"kernel"`` starts a Jupyter
+    kernel per notebook. Default: ``"inprocess"`` with the local pool, ``"kernel"`` for serial runs
+    and on Dask (whose worker processes run many tasks, in threads).
 
     On a real Dask cluster every worker must see the same paths as this process: the project
     (notebooks, parameter files), the data folders and ``out_dir`` on a shared file system (NFS,
@@ -586,13 +585,16 @@ def run_annual(
                 n_workers = min(n_workers, _cores())
             pool, owned = _executor(executor, n_workers)
             if isinstance(pool, cf.ProcessPoolExecutor):
-                # start the workers now, beside the validation below: the pool starts one per submitted
-                # task, and the first start waits for the fork server's imports
-                starter = threading.Thread(target=lambda: [pool.submit(os.getpid) for _ in range(n_workers)],
-                                           daemon=True)
+                # start the fork server now, beside the validation below: the first worker's start
+                # waits for the server's imports
+                starter = threading.Thread(target=pool.submit, args=(os.getpid,), daemon=True)
                 starter.start()
+        fresh = _fresh_process_per_job(pool)
         if engine is None:
-            engine = _auto_engine(pool)
+            engine = "inprocess" if fresh else "kernel"
+        elif engine == "inprocess" and not fresh:
+            raise InputError("the in-process engine needs the local process pool (one fresh process per notebook)",
+                             expected="executor='local', or engine='kernel'")
 
         timings["start"] = round(time.perf_counter() - t_start, 3)
         t0 = time.perf_counter()

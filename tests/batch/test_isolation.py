@@ -28,7 +28,7 @@ def _notebooks_raising_for(tmp_path: Path, municipality_id: str, code: str) -> P
 
 
 def test_failing_notebook_fails_alone_and_the_previous_report_stays(demo_folder, make_params, tmp_path):
-    """One worker runs both: the failing notebook first, then the other in the same (reset) shell."""
+    """One worker slot: the failing notebook first, then the other (in a fresh forked process)."""
     params = make_params({"erlangen": demo_folder, "schneverdingen": demo_folder})
     notebooks = _notebooks_raising_for(tmp_path, "erlangen", "raise RuntimeError('Abbruch im Test')")
     out = tmp_path / "reports"
@@ -51,6 +51,7 @@ def test_failing_notebook_fails_alone_and_the_previous_report_stays(demo_folder,
     assert [p.name for p in (year_dir / "erlangen" / "tabellen").iterdir()] == ["alt.csv"]
     html = (year_dir / "schneverdingen.html").read_text(encoding="utf-8")
     assert html.rstrip().endswith("</html>") and "Schneverdingen" in html
+    assert '<h2 id="kurzfassung">' in html  # a process of its own: no anchor state from the failed report
     assert not list(year_dir.glob(".work-*")) and not list(year_dir.rglob("*.tmp"))
     assert not list(year_dir.rglob("*.old"))
 
@@ -83,8 +84,7 @@ def test_cli_exits_non_zero_when_a_data_folder_breaks_its_contract(demo_folder, 
 
     params = make_params({"erlangen": demo_folder, "rostock": broken})
     out = tmp_path / "reports"
-    code = main(["run", "--year", "2025", "--params", str(params), "--out", str(out), "--executor", "serial",
-                 "--quiet"])
+    code = main(["run", "--year", "2025", "--params", str(params), "--out", str(out), "--jobs", "1", "--quiet"])
     assert code != 0
     err = capsys.readouterr().err
     assert "rostock" in err and "indicator_values.csv" in err

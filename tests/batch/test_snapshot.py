@@ -21,20 +21,13 @@ def dataset(demo_folder):
     return load_dataset(demo_folder)
 
 
-def test_snapshot_run_gives_byte_identical_csvs_and_html(demo_folder, make_params, tmp_path, monkeypatch):
-    """Fast path (snapshot + shared index + in-process papermill) against the reference path
-    (each notebook validates the folder and computes the index itself, in its own Jupyter kernel)."""
-    import evaluation.reporting.context as context_module
-
+def test_snapshot_run_gives_byte_identical_csvs_and_html(demo_folder, make_params, tmp_path):
+    """Fast path (snapshot + shared index + papermill in a forked warm worker) against the reference
+    path (the notebook validates the folder and computes the index itself, in its own Jupyter kernel)."""
     params = make_params({"erlangen": demo_folder})
     ref = run_annual(params, 2025, tmp_path / "ref", executor="serial", overview=False, progress=False,
-                     snapshot=False, engine="kernel")
-
-    def no_validation(*args, **kwargs):  # the fast path's notebook must not validate the folder again
-        raise AssertionError("ReportContext.open validated the data folder despite the snapshot")
-
-    monkeypatch.setattr(context_module, "load_dataset", no_validation)
-    fast = run_annual(params, 2025, tmp_path / "fast", executor="serial", overview=False, progress=False)
+                     snapshot=False)
+    fast = run_annual(params, 2025, tmp_path / "fast", jobs=1, overview=False, progress=False)
     assert ref["reports"]["erlangen"]["status"] == "ok", ref["reports"]["erlangen"]
     assert fast["reports"]["erlangen"]["status"] == "ok", fast["reports"]["erlangen"]
     assert (ref["snapshot"], ref["engine"], fast["snapshot"], fast["engine"]) == (False, "kernel", True, "inprocess")
@@ -49,8 +42,17 @@ def test_snapshot_run_gives_byte_identical_csvs_and_html(demo_folder, make_param
     assert html_a == html_b
 
 
-def test_context_from_snapshot_uses_the_shared_index_of_its_seed(dataset, demo_folder, make_params, tmp_path):
+def test_inprocess_engine_needs_the_local_pool(demo_folder, make_params, tmp_path):
+    with pytest.raises(InputError, match="in-process engine"):
+        run_annual(make_params({"erlangen": demo_folder}), 2025, tmp_path, executor="serial", engine="inprocess",
+                   progress=False)
+
+
+def test_context_from_snapshot_uses_the_shared_index_of_its_seed(dataset, demo_folder, make_params, tmp_path,
+                                                                 monkeypatch):
     import yaml
+
+    import evaluation.reporting.context as context_module
 
     from evaluation.reporting.chapters.index import fitted_index
 
@@ -60,6 +62,11 @@ def test_context_from_snapshot_uses_the_shared_index_of_its_seed(dataset, demo_f
     snap = Snapshot(dataset=dataset, folder=str(demo_folder), input_hash=folder_hash(demo_folder),
                     index={(2025, seed): sentinel, (2025, seed + 1): ("another seed",)})
     path = write_snapshot(snap, tmp_path / "s.pkl")
+
+    def no_validation(*args, **kwargs):
+        raise AssertionError("ReportContext.open validated the data folder despite the snapshot")
+
+    monkeypatch.setattr(context_module, "load_dataset", no_validation)
     ctx = ReportContext.open(params / "erlangen.yaml", year=2025, snapshot=path)
     assert fitted_index(ctx) == sentinel  # chapters/index.py finds the parent's result in its own cache
     assert ctx.dataset.indicator_values.equals(dataset.indicator_values)

@@ -43,9 +43,10 @@ class OverviewContext:
         (:mod:`evaluation.reporting.snapshot`); such folders are read from the snapshot instead of
         being validated again.
         """
-        params = load_all_params(params_dir, year=year)
         if municipality_ids:
-            params = {k: v for k, v in params.items() if k in set(municipality_ids)}
+            params = _params_of(params_dir, year, municipality_ids)
+        else:
+            params = load_all_params(params_dir, year=year)
         root = Path(project_root) if project_root else Path(params_dir).resolve().parent
         sink = TableSink(tables_dir)
         register = load_register()
@@ -75,6 +76,28 @@ class OverviewContext:
 
     def table_block(self, *args, **kwargs):
         return self.contexts[0].table_block(*args, **kwargs)
+
+
+def _params_of(params_dir: str | Path, year: int, municipality_ids: list[str]) -> dict:
+    """The parameter files of the given municipalities; another municipality's broken file is no obstacle
+    (the annual run has already reported it as that municipality's failure)."""
+    from ..errors import InputError
+    from ..params import load_params
+
+    wanted = set(municipality_ids)
+    folder = Path(params_dir)
+    out = {}
+    for f in sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml")):
+        try:
+            p = load_params(f)
+        except InputError:
+            continue
+        if p.municipality.id in wanted and p.report.year == year:
+            out[p.municipality.id] = p
+    missing = sorted(wanted - out.keys())
+    if missing:
+        raise InputError(f"no valid parameter file of {year} for {', '.join(missing)}", file=str(folder))
+    return out
 
 
 def status_counts(octx: OverviewContext) -> pd.DataFrame:

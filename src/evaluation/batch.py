@@ -1,10 +1,18 @@
 """The annual run: one report per municipality plus an overview, reproducibly, from one call.
 
-:func:`run_annual` reads every parameter file of the year, validates each data folder once, then
-executes ``notebooks/municipality_report.ipynb`` with papermill for each municipality in parallel
-(a process pool bounded by the cores, or a Dask cluster for national-scale runs), turns each executed
-notebook into one self-contained HTML page (:mod:`evaluation.reporting.export`), writes the tables
-behind every figure as CSV beside it, and finally renders ``notebooks/overview.ipynb``.
+:func:`run_annual` reads every parameter file of the year, validates each data folder once and
+writes it as a snapshot (:mod:`evaluation.reporting.snapshot`: the validated tables, the folder's
+input hash and the composite index, which is the same for every report of a year, computed here
+once), then executes ``notebooks/municipality_report.ipynb`` with papermill for each municipality
+in parallel (a process pool bounded by the cores, or a Dask cluster for national-scale runs), turns
+each executed notebook into one self-contained HTML page in the worker
+(:mod:`evaluation.reporting.export`), writes the tables behind every figure as CSV beside it, and
+renders ``notebooks/overview.ipynb`` (started beside the reports, published only if all succeeded).
+
+Speed: in the local pool each notebook runs with papermill's API *inside* a worker process
+(an in-process papermill engine, no Jupyter kernel), and each worker is forked for that one notebook
+from multiprocessing's fork server, which imported the library once: no report pays for the imports
+or the validation, and none shares module state with another (``benchmarks/bench_batch.py``).
 
 Guarantees
 - *Atomic*: each report is built in a private work folder and moved into place only when complete

@@ -118,7 +118,13 @@ def timing_setup_50(demo: Path, tmp: Path, n_extra: int) -> Path:
     lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
     comments = [line for line in lines if line.startswith("#")]
     m = pd.read_csv(path, comment="#", dtype=str, keep_default_na=False)
-    extra = sorted(m.loc[m["group"] == "comparison", "municipality_id"])[:n_extra]
+    # the same share of every municipality type, so that each type keeps comparison candidates
+    comparison = m[m["group"] == "comparison"].sort_values("municipality_id")
+    share = n_extra / max(len(comparison), 1)
+    picked = [ids for _, ids in comparison.groupby("type")["municipality_id"]]
+    extra = [i for ids in picked for i in list(ids)[::2][:round(len(ids) * share)]]
+    rest = [i for i in comparison["municipality_id"] if i not in extra]
+    extra = (extra + rest)[:n_extra]
     m.loc[m["municipality_id"].isin(extra), "group"] = "model"
     m.loc[m["municipality_id"].isin(extra), "programme_start"] = "2019"
     path.write_text("".join(comments) + m.to_csv(index=False, lineterminator="\n"), encoding="utf-8")

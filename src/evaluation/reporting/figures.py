@@ -105,24 +105,16 @@ def hbars(ax: Any, data: pd.DataFrame, *, label: str, value: str, lower: str | N
                   loc="lower right", fontsize=8)
 
 
-def heatmap(ax: Any, matrix: pd.DataFrame, *, value_format: str = "{:.2f}", cbar_label: str = "") -> None:
-    """A labelled heat map in cividis with the value written in each cell (text colour by luminance)."""
-    import matplotlib.pyplot as plt
+def heatmap(ax: Any, matrix: pd.DataFrame, *, value_format: str = ".2f", cbar_label: str = "") -> None:
+    """A labelled heat map (seaborn) in cividis with the value in each cell; text colour follows the cell."""
+    import seaborn as sns
 
-    vals = matrix.to_numpy(dtype=float)
-    im = ax.imshow(vals, cmap="cividis", aspect="auto")
-    ax.set_xticks(range(matrix.shape[1]))
-    ax.set_xticklabels([str(c) for c in matrix.columns], rotation=45, ha="right", fontsize=8)
-    ax.set_yticks(range(matrix.shape[0]))
-    ax.set_yticklabels([str(r) for r in matrix.index], fontsize=8)
-    ax.grid(False)
-    finite = vals[np.isfinite(vals)]
-    mid = (finite.min() + finite.max()) / 2 if finite.size else 0
-    if matrix.shape[0] * matrix.shape[1] <= 400:
-        for i in range(vals.shape[0]):
-            for j in range(vals.shape[1]):
-                if np.isfinite(vals[i, j]):
-                    ax.text(j, i, value_format.format(vals[i, j]), ha="center", va="center", fontsize=7,
-                            color="black" if vals[i, j] > mid else "white")
-    cb = plt.colorbar(im, ax=ax)
-    cb.set_label(cbar_label)
+    small = matrix.shape[0] * matrix.shape[1] <= 400
+    sns.heatmap(matrix.astype(float), cmap="cividis", annot=small, fmt=value_format, annot_kws={"fontsize": 7},
+                linewidths=0.5, linecolor="white", cbar_kws={"label": cbar_label}, ax=ax)
+    ax.set_xlabel("")
+    ax.set_ylabel("")
+    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    ax.tick_params(axis="y", labelrotation=0, labelsize=8)
+    for label in ax.get_xticklabels():
+        label.set_horizontalalignment("right")

@@ -112,9 +112,23 @@ def heatmap(ax: Any, matrix: pd.DataFrame, *, value_format: str = ".2f", cbar_la
     small = matrix.shape[0] * matrix.shape[1] <= 400
     sns.heatmap(matrix.astype(float), cmap="cividis", annot=small, fmt=value_format, annot_kws={"fontsize": 7},
                 linewidths=0.5, linecolor="white", cbar_kws={"label": cbar_label}, ax=ax)
+    ax.grid(False)
+    if small and ax.collections:
+        # label colour by WCAG contrast with the cell (seaborn's luminance cut leaves white on mid-grey)
+        faces = ax.collections[0].get_facecolors()
+        for txt, rgba in zip(ax.texts, faces):
+            lum = _relative_luminance(rgba[:3])
+            txt.set_color("black" if (lum + 0.05) / 0.05 >= 1.05 / (lum + 0.05) else "white")
     ax.set_xlabel("")
     ax.set_ylabel("")
     ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     ax.tick_params(axis="y", labelrotation=0, labelsize=8)
     for label in ax.get_xticklabels():
         label.set_horizontalalignment("right")
+
+
+def _relative_luminance(rgb) -> float:
+    """WCAG 2.1 relative luminance of an sRGB colour with components in [0, 1]."""
+    c = np.asarray(rgb, dtype=float)
+    lin = np.where(c <= 0.04045, c / 12.92, ((c + 0.055) / 1.055) ** 2.4)
+    return float(0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2])

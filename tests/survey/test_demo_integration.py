@@ -17,24 +17,29 @@ from evaluation.survey.design import SurveyDesign
 from evaluation.survey.scales import cronbach_alpha
 from evaluation.survey.weights import margins_from_table, rake
 
-DEMO = Path(__file__).resolve().parents[2] / "data" / "demo"
 IDS = {c: str for c in ("respondent_id", "municipality_id", "area_id", "stratum", "psu", "category",
                         "actor_from", "actor_to")}
+_DEMO: dict[str, Path] = {}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def demo_folder(tmp_path_factory) -> Path:
+    """Fresh Musterdaten (seed 20251) for this module: the tests never depend on a checkout's data/demo."""
+    from evaluation.demo import generate
+
+    out = tmp_path_factory.mktemp("survey_demo") / "demo"
+    generate(out, seed=20251)
+    _DEMO["path"] = out
+    return out
 
 
 def _read(name: str) -> pd.DataFrame:
-    path = DEMO / f"{name}.csv"
-    if not path.exists():
-        pytest.skip(f"demo data {path} not generated")
-    return pd.read_csv(path, comment="#", dtype=IDS)
+    return pd.read_csv(_DEMO["path"] / f"{name}.csv", comment="#", dtype=IDS)
 
 
 @pytest.fixture(scope="module")
-def truth():
-    path = DEMO / "ground_truth.json"
-    if not path.exists():
-        pytest.skip("demo ground truth not generated")
-    return json.loads(path.read_text(encoding="utf-8"))["survey"]
+def truth(demo_folder):
+    return json.loads((demo_folder / "ground_truth.json").read_text(encoding="utf-8"))["survey"]
 
 
 def test_raked_estimates_cover_the_true_population_values(truth):

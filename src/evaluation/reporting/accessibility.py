@@ -97,11 +97,11 @@ def audit_html(path: str | Path, *, tags: list[str] | None = None, timeout: floa
     if not path.exists():
         raise InputError("report not found", file=path)
     script = axe_script()
-    with tempfile.TemporaryDirectory(prefix="axe-chromium-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="axe-chromium-", ignore_cleanup_errors=True) as tmp:
         profile = Path(tmp)
         proc = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
                                  "--window-size=1280,900", "about:blank"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
             dt = _DevTools(_page_socket(profile, proc))
             try:
@@ -120,13 +120,26 @@ def audit_html(path: str | Path, *, tags: list[str] | None = None, timeout: floa
             finally:
                 dt.close()
         finally:
-            proc.terminate()
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            _stop(proc)
 
 
 def serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The violations of impact 'serious' or 'critical'."""
     return [v for v in violations if v.get("impact") in ("serious", "critical")]
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    """End Chromium and its helper processes (renderer, zygote), which share its process group."""
+    import os
+    import signal
+
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue

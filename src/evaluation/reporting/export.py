@@ -127,7 +127,7 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 1
     if binary is None:
         raise InputError("headless Chromium not found: install the Debian package 'chromium' for the PDF print")
     html_path, pdf_path = Path(html_path).resolve(), Path(pdf_path)
-    with tempfile.TemporaryDirectory(prefix="chromium-") as profile:
+    with tempfile.TemporaryDirectory(prefix="chromium-", ignore_cleanup_errors=True) as profile:
         tmp_pdf = Path(profile) / "out.pdf"
         cmd = [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--no-pdf-header-footer",
                f"--print-to-pdf={tmp_pdf}", html_path.as_uri()]

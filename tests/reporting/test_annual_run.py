@@ -52,6 +52,12 @@ def test_html_has_chapters_no_code_and_demo_label(annual_run):
     # no code cells, no injected parameters, no tracebacks
     for forbidden in ["ReportContext.open", "params_file =", "Traceback", "injected-parameters", "jp-InputArea"]:
         assert forbidden not in html, forbidden
+    # report text is German: no English estimator or inference strings from the library
+    for report in out.glob("*.html"):
+        text = re.sub(r"data:image/png;base64,[A-Za-z0-9+/=]+", "", report.read_text(encoding="utf-8"))
+        for english in ["difference-in-differences", "never-treated", "placebo units", "randomization inference",
+                        "synthetic control (", "comparison"]:
+            assert english not in text, (report.name, english)
     assert html.count("Musterdaten") >= 2
     # headings in order: no level skipped
     levels = [int(x) for x in re.findall(r"<h([1-6])[ >]", html)]

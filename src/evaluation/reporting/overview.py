@@ -128,7 +128,7 @@ def zielerreichung(octx: OverviewContext) -> Section:
             left = left + counts[k]
         ax.set_yticks(list(y))
         ax.set_yticklabels(counts["municipality"])
-        ax.legend(fontsize=8, loc="lower right")
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(STATUS_KEYS), frameon=False)
 
     summary = "; ".join(f"{r.municipality}: {r.achieved} {labels['achieved']}" for r in counts.itertuples())
     sec.add(octx.contexts[0].figure_block(draw, alt=_t("status_alt", n=len(counts), summary=summary),
@@ -164,7 +164,7 @@ def wirkung(octx: OverviewContext) -> Section:
     sec.add(octx.table_block(est, text("report", "overview.heading_impact"), [
         ColumnSpec("municipality", _t("col_municipality")), ColumnSpec("name", text("report", "treppe.col_indicator")),
         ColumnSpec("estimate", text("report", "treppe.col_value"), "number", 2), ColumnSpec("ci", text("report", "treppe.col_ci")),
-        ColumnSpec("method", _t("col_method"))], name="uebersicht_wirkung"))
+        ColumnSpec("method_label", _t("col_method"))], name="uebersicht_wirkung"))
     return sec
 
 

@@ -143,10 +143,22 @@ def effect_table(ctx: ReportContext) -> pd.DataFrame:
     return _cache(ctx, "effects", compute)
 
 
+def method_label(method: str) -> str:
+    """The German name of an estimator from the library's English method string."""
+    m = (method or "").lower()
+    key = ("synthetic_control" if "synthetic" in m else "did_pre_mean" if "pre-period mean" in m
+           else "att_gt" if ("att_gt" in m or "callaway" in m) else "twfe" if ("twfe" in m or "two-way" in m)
+           else "event_study" if "event" in m else "did_2x2")
+    return text("impact", f"methods.{key}") if key != "did_pre_mean" else _t("method_did_pre_mean")
+
+
 def headline_estimates(ctx: ReportContext) -> pd.DataFrame:
     """The estimated effects the Kurzfassung and the overview quote (rows without an estimate dropped)."""
     t = effect_table(ctx)
-    return t.dropna(subset=["estimate"]).reset_index(drop=True) if not t.empty else t
+    if t.empty:
+        return t
+    t = t.dropna(subset=["estimate"]).reset_index(drop=True)
+    return t.assign(method_label=t["method"].map(method_label))
 
 
 def _direction(row) -> str:
@@ -207,7 +219,7 @@ def estimates_section(ctx: ReportContext, effects: pd.DataFrame) -> Section:
         inf = r.inference.lower()
         key = ("randomization" if ("random" in inf or "placebo" in inf or "permut" in inf)
                else "wild_bootstrap" if "wild" in inf else "analytic")
-        sub.add(Paragraph(_t("inference_default", method=text("impact", "methods.att_gt"),
+        sub.add(Paragraph(_t("inference_default", method=method_label(r.method),
                              inference=text("impact", f"inference.{key}"))))
     return sub
 

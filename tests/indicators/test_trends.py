@@ -129,7 +129,7 @@ def test_trend_table_per_series():
 
 @pytest.fixture(scope="module")
 def musterdaten(tmp_path_factory):
-    demo = pytest.importorskip("evaluation.demo.generate")
+    demo = importlib.import_module("evaluation.demo.generate")
     out = tmp_path_factory.mktemp("demo") / "demo"
     demo.generate(out, seed=20251)
     iv = pd.read_csv(out / "indicator_values.csv", comment="#",

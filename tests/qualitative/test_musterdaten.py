@@ -3,6 +3,8 @@ recovery of the generator's true intercoder agreement."""
 
 from __future__ import annotations
 
+import importlib
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -17,7 +19,7 @@ SEED = 20251
 
 @pytest.fixture(scope="module")
 def demo():
-    demo_mod = pytest.importorskip("evaluation.demo.qualitative", reason="Musterdaten generator not available")
+    demo_mod = importlib.import_module("evaluation.demo.qualitative")
     from evaluation.demo._common import rng_for
     from evaluation.demo.municipalities import make_areas, make_municipalities
 

@@ -18,7 +18,7 @@ from evaluation.survey.design import SurveyDesign, wave_difference
 def samplics():
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        return pytest.importorskip("samplics")
+        return pytest.importorskip("samplics", reason="samplics is the reference package of the test extras (pip install -e .[test])")
 
 
 @pytest.fixture(scope="module")

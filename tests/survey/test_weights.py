@@ -42,7 +42,7 @@ def test_rake_matches_samplics_and_meets_every_margin(sample):
             assert got[cat] == pytest.approx(target, rel=1e-10)
     assert res.weights.sum() == pytest.approx(30000.0)
     assert res.history[-1] == res.max_rel_error and len(res.history) == res.iterations
-    samplics = pytest.importorskip("samplics")
+    samplics = pytest.importorskip("samplics", reason="samplics is the reference package of the test extras (pip install -e .[test])")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ref = samplics.SampleWeight().rake(

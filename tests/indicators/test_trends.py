@@ -1,5 +1,6 @@
 """Trends and interrupted time series: against statsmodels, simulations with known truth, the Musterdaten."""
 
+import importlib
 import json
 
 import numpy as np

@@ -43,7 +43,7 @@ from scipy import stats
 
 from evaluation.errors import EstimationError, InputError
 from evaluation.impact._panel import Panel, numeric_column, require_columns, wide_panel
-from evaluation.impact.results import ImpactResult, normal_ci
+from evaluation.impact.results import ImpactResult, normal_ci, t_ci
 
 Control = Literal["never", "notyet"]
 Aggregation = Literal["simple", "dynamic", "group"]
@@ -116,12 +116,11 @@ def did_2x2(
     else:
         n_t, n_c = int((tr == 1).sum()), int((tr == 0).sum())
         dof = len(y) - 4
-    tcrit = stats.t.ppf(1 - alpha / 2, dof)
-    p = float(2 * stats.t.sf(abs(est / se), dof)) if se > 0 else float("nan")
+    ci, p = t_ci(est, se, dof, alpha)
     return ImpactResult(
         estimate=est,
         se=se,
-        ci=(est - tcrit * se, est + tcrit * se),
+        ci=ci,
         p=p,
         n_treated=n_t,
         n_control=n_c,
@@ -205,12 +204,11 @@ def twfe(
     fit = _fit_ols(yw, Xw, groups)
     est, se = float(fit.params[0]), float(fit.bse[0])
     G = int(pd.Series(groups).nunique())
-    tcrit = stats.t.ppf(1 - alpha / 2, G - 1)
-    p = float(2 * stats.t.sf(abs(est / se), G - 1)) if se > 0 else float("nan")
+    ci, p = t_ci(est, se, G - 1, alpha)
     return ImpactResult(
         estimate=est,
         se=se,
-        ci=(est - tcrit * se, est + tcrit * se),
+        ci=ci,
         p=p,
         n_treated=n_t,
         n_control=n_c,

@@ -41,7 +41,7 @@ from scipy import stats
 from evaluation.errors import EstimationError, InputError
 from evaluation.impact._panel import Panel, wide_panel
 from evaluation.impact.did import Aggregation, Control, aggregation_weights, build_plan, normalise_groups
-from evaluation.impact.results import ImpactResult
+from evaluation.impact.results import ImpactResult, t_ci
 
 #: Inference method the reports use for programme effects. Chosen by the simulation study in
 #: ``benchmarks/simulation_impact.py`` (500 replications per scenario, 5 treated of 130
@@ -496,5 +496,4 @@ def _search_bound(wb: _WildBootstrap, side: int, alpha: float) -> float:
 
 def conventional_ci(estimate: float, se: float, dof: int, alpha: float = 0.05) -> tuple[float, float]:
     """t interval, for comparison in the simulation."""
-    tc = stats.t.ppf(1 - alpha / 2, dof)
-    return estimate - tc * se, estimate + tc * se
+    return t_ci(estimate, se, dof, alpha)[0]

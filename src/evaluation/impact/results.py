@@ -40,8 +40,26 @@ def assumption_texts(keys: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(text("impact", k) for k in keys)
 
 
+class IntervalMixin:
+    """``ci_low``, ``ci_high`` and ``covers`` for any result with a ``ci`` pair."""
+
+    ci: tuple[float, float]
+
+    @property
+    def ci_low(self) -> float:
+        return float(self.ci[0])
+
+    @property
+    def ci_high(self) -> float:
+        return float(self.ci[1])
+
+    def covers(self, value: float) -> bool:
+        """Whether ``value`` lies inside the confidence interval (bounds included)."""
+        return bool(self.ci[0] <= value <= self.ci[1])
+
+
 @dataclass(frozen=True, eq=False)
-class ImpactResult:
+class ImpactResult(IntervalMixin):
     """One effect estimate with its uncertainty.
 
     Attributes
@@ -71,17 +89,6 @@ class ImpactResult:
     table: pd.DataFrame | None = None
     details: dict[str, Any] = field(default_factory=dict)
 
-    @property
-    def ci_low(self) -> float:
-        return float(self.ci[0])
-
-    @property
-    def ci_high(self) -> float:
-        return float(self.ci[1])
-
-    def covers(self, value: float) -> bool:
-        """Whether ``value`` lies inside the confidence interval (bounds included)."""
-        return bool(self.ci[0] <= value <= self.ci[1])
 
     def caveats(self) -> tuple[str, ...]:
         """German sentences for the report: how the interval was obtained and, with ten or fewer
@@ -112,6 +119,15 @@ class ImpactResult:
             f"ci=({self.ci_low:.4g}, {self.ci_high:.4g}), p={self.p:.3g}, "
             f"treated={self.n_treated}, comparison={self.n_control}, inference={self.inference})"
         )
+
+
+def t_ci(estimate: float, se: float, dof: int, alpha: float) -> tuple[tuple[float, float], float]:
+    """t interval with ``dof`` degrees of freedom and the two-sided p-value (NaN when ``se`` is 0)."""
+    from scipy import stats
+
+    tcrit = stats.t.ppf(1 - alpha / 2, dof)
+    p = float(2 * stats.t.sf(abs(estimate / se), dof)) if se > 0 else float("nan")
+    return (estimate - tcrit * se, estimate + tcrit * se), p
 
 
 def normal_ci(estimate: float, se: float, alpha: float) -> tuple[tuple[float, float], float]:

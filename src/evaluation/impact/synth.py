@@ -54,11 +54,11 @@ from scipy import optimize
 
 from evaluation.errors import EstimationError, InputError
 from evaluation.impact._panel import numeric_column, require_columns
-from evaluation.impact.results import SYNTH_ASSUMPTIONS, assumption_texts
+from evaluation.impact.results import IntervalMixin, SYNTH_ASSUMPTIONS, assumption_texts
 
 
 @dataclass(frozen=True, eq=False)
-class SynthResult:
+class SynthResult(IntervalMixin):
     """Synthetic-control fit for one treated unit.
 
     weights: donor -> weight (non-negative, sum 1), sorted descending.
@@ -104,16 +104,6 @@ class SynthResult:
     def n_treated(self) -> int:
         return 1
 
-    @property
-    def ci_low(self) -> float:
-        return float(self.ci[0])
-
-    @property
-    def ci_high(self) -> float:
-        return float(self.ci[1])
-
-    def covers(self, value: float) -> bool:
-        return bool(self.ci[0] <= value <= self.ci[1])
 
     def caveats(self, poor_fit_ratio: float = 0.5) -> tuple[str, ...]:
         """German sentences for the report: the placebo inference, and a poor-fit warning when
@@ -337,7 +327,6 @@ def synthetic_control(
     # standardise all rows of X over treated + donors
     X_all = np.vstack([np.column_stack([y1, Y0])[pre]] + ([P_all] if P_all is not None else []))
     Xs = _standardise(X_all)
-    n_pre = int(pre.sum())
     x1s, X0s = Xs[:, 0], Xs[:, 1:]
     k = Xs.shape[0]
     if v == "optimize" and P_all is not None:

@@ -33,7 +33,6 @@ from .errors import ContractError, Problem
 from .vocabulary import GROUPS, LEBENSBEREICHE, MEASURE_STATUS, NETWORK_SECTORS, WIRKUNGSSTUFEN
 
 AGS_PATTERN = r"^\d{8}(;\d{8})*$"  # one AGS, or the ;-joined AGS of an association's members
-_ID = pa.Column(str, nullable=False, checks=pa.Check.str_length(min_value=1))
 
 
 def _id(**kw) -> pa.Column:

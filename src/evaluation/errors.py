@@ -7,7 +7,7 @@ row or element, the column and what was expected, instead of a bare traceback.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 

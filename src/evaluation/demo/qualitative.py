@@ -102,7 +102,7 @@ def _fill(doc: _Doc, rng, ort, raum, codes, kind, target):
             doc.add(frag, code)
             doc.add("\n\n")
         elif kind == "workshop":
-            doc.add(f"Beitrag aus der Arbeitsgruppe: ")
+            doc.add("Beitrag aus der Arbeitsgruppe: ")
             doc.add(frag, code)
             if rng.random() < 0.25:
                 doc.add(" " + T.FILLERS[int(rng.integers(len(T.FILLERS)))])

@@ -235,7 +235,6 @@ def make_survey(munis, structure, areas, eff, rng_pop, rng_sample, rng_items, ef
             alpha_items.append(A)
             muni_alpha.append(A)
             # margins
-            N = len(P["age"])
             for var, codes, cats in (("age_group", P["age"], AGE_GROUPS), ("sex", P["sex"], SEXES),
                                      ("area_id", P["area"], area_ids), ("has_disability", P["dis"], ("0", "1"))):
                 counts = np.bincount(codes, minlength=len(cats))

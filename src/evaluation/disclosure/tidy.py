@@ -191,7 +191,7 @@ def suppress_indicator_values(
     _check_columns(df, file)
     out = df.copy()
     columns = ["numerator"] + (["denominator"] if protect_denominator and "denominator" in df.columns else [])
-    struct_parts, sens_parts, rest_all = [], [], []
+    struct_parts, rest_all = [], []
     for col in columns:
         values, rels, names, rest = _count_cells(df, col, indicator_hierarchy or {}, file)
         tagged = {(col,) + k: v for k, v in values.items()}

@@ -170,7 +170,6 @@ def event_study(
         # distribution (Conley & Taber 2011). The interval is est +- the (1 - alpha) quantile
         # of the placebo estimates' absolute deviation from their mean.
         perm = _permuted_estimates(Hy, gidx, draws, np.random.default_rng(seed))
-        E = len(es)
         se = perm.std(axis=0, ddof=1)
         dev = np.abs(perm - perm.mean(axis=0))
         c = np.quantile(dev, 1 - alpha, axis=0)

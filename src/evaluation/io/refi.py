@@ -43,7 +43,6 @@ Example::
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import uuid
 import warnings
@@ -52,7 +51,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from datetime import datetime, timezone
 from pathlib import Path, PurePosixPath
-from typing import Iterable, Literal
+from typing import Literal
 
 import numpy as np
 import pandas as pd

@@ -16,7 +16,9 @@ from ..params import load_all_params
 from ..register import load_register
 from ..texts import text
 from .blocks import ColumnSpec, Paragraph, Section, TableSink
-from .context import ReportContext
+from .chapters.index import index_table
+from .chapters.wirkung import headline_estimates
+from .context import ReportContext, fmt_de
 from .figures import OKABE_ITO
 
 STATUS_KEYS = ["achieved", "on_track", "off_track", "not_assessable"]
@@ -149,17 +151,11 @@ def zielerreichung(octx: OverviewContext) -> Section:
 
 def wirkung(octx: OverviewContext) -> Section:
     sec = Section(_t("heading_impact"))
-    try:
-        from .chapters.wirkung import headline_estimates
-    except ImportError:
-        return sec
     frames = [headline_estimates(c).assign(municipality=c.name) for c in octx.contexts]
     frames = [f for f in frames if not f.empty]
     if not frames:
         return sec
     est = pd.concat(frames, ignore_index=True)
-    from .context import fmt_de
-
     est["ci"] = [f"{fmt_de(a)} – {fmt_de(b)}" for a, b in zip(est["ci_low"], est["ci_high"])]
     sec.add(octx.table_block(est, text("report", "overview.heading_impact"), [
         ColumnSpec("municipality", _t("col_municipality")), ColumnSpec("name", text("report", "treppe.col_indicator")),
@@ -170,10 +166,6 @@ def wirkung(octx: OverviewContext) -> Section:
 
 def index(octx: OverviewContext) -> Section:
     sec = Section(_t("heading_index"))
-    try:
-        from .chapters.index import index_table
-    except ImportError:
-        return sec
     return sec.add(*index_table(octx.contexts[0], highlight=[c.municipality_id for c in octx.contexts], name="uebersicht_index"))
 
 

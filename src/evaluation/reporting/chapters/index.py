@@ -15,7 +15,7 @@ from ...errors import EstimationError, InputError
 from ...texts import text
 from ...vocabulary import LEBENSBEREICHE
 from ..blocks import Block, ColumnSpec, Paragraph, Section
-from ..context import ReportContext, fmt_de
+from ..context import ReportContext
 from ..figures import hbars
 
 MIN_COVERAGE = 0.8  # an indicator enters when at least 80 % of the municipalities have a value

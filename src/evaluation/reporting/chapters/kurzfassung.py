@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 from ...texts import text
 from ..blocks import Paragraph, Raw, Section
-from ..context import ReportContext
+from ..context import ReportContext, fmt_de
 from ..easy_language import easy_summary
+from .wirkung import headline_estimates
 
 
 def _t(key: str, **kw) -> str:
@@ -45,15 +44,9 @@ def kurzfassung(ctx: ReportContext) -> Section:
 
 def impact_sentences(ctx: ReportContext) -> list[Paragraph]:
     """One sentence per headline impact estimate (from the Wirkungsschätzung chapter's results)."""
-    try:
-        from .wirkung import headline_estimates
-    except ImportError:
-        return []
     out = []
     for row in headline_estimates(ctx).itertuples():
         verdict = _t("impact_clear") if (row.ci_low > 0 or row.ci_high < 0) else _t("impact_unclear")
-        from ..context import fmt_de
-
         out.append(Paragraph(_t("impact", indicator=row.name, estimate=fmt_de(row.estimate), unit=row.unit_label,
                                 low=fmt_de(row.ci_low), high=fmt_de(row.ci_high), verdict=verdict)))
     return out

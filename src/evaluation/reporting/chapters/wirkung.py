@@ -11,8 +11,6 @@ Estimates are computed on the unsuppressed data; only the estimates are publishe
 
 from __future__ import annotations
 
-from functools import lru_cache
-
 import numpy as np
 import pandas as pd
 
@@ -231,7 +229,6 @@ def balance_section(ctx: ReportContext, match) -> Section:
     features = pre_features(ctx)
     bt = balance_table(features, match, by="municipality")
     bt = bt[bt["model_id"] == ctx.municipality_id] if "model_id" in bt.columns else bt
-    cols = {c: c for c in bt.columns}
     before = next((c for c in bt.columns if "before" in c and "smd" in c), None)
     after = next((c for c in bt.columns if "after" in c and "smd" in c), None)
     if before is None or after is None:

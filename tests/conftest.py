@@ -21,6 +21,16 @@ def shared_fixture(relative: str) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def demo_folder(tmp_path_factory) -> Path:
+    """Fresh Musterdaten (seed 20251), generated once per test worker: no test depends on a checkout's data/demo."""
+    from evaluation.demo import generate
+
+    out = tmp_path_factory.mktemp("demo") / "demo"
+    generate(out, seed=20251)
+    return out
+
+
 @pytest.fixture
 def fixture_path():
     """Callable fixture: fixture_path('genesis/...csv') -> Path, skipping where ../shared is absent."""

@@ -10,15 +10,6 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 
 
-@pytest.fixture(scope="session")
-def demo_folder(tmp_path_factory) -> Path:
-    from evaluation.demo import generate
-
-    out = tmp_path_factory.mktemp("batch-demo") / "demo"
-    generate(out, seed=20251)
-    return out
-
-
 def write_params(folder: Path, key: str, data_folder: Path, **changes) -> Path:
     """A copy of the project's parameter file of ``key`` whose data folder is ``data_folder``."""
     raw = yaml.safe_load((ROOT / "params" / f"{key}.yaml").read_text(encoding="utf-8"))

@@ -37,9 +37,8 @@ def _read(path, **kw):
 
 
 @pytest.fixture(scope="module")
-def demo(tmp_path_factory):
-    generate = importlib.import_module("evaluation.demo").generate
-    paths = generate(tmp_path_factory.mktemp("demo") / "demo", seed=20251, validate_tables=False)
+def demo(demo_folder):
+    paths = {p.name: p for p in demo_folder.iterdir()}  # the session's Musterdaten, seed 20251
     return {
         "munis": _read(paths["municipalities.csv"]),
         "structure": _read(paths["structure.csv"]),

@@ -5,7 +5,6 @@ Known truths: the simulator (simulate_panel) and, when present, the Musterdaten 
 
 from __future__ import annotations
 
-import importlib
 
 import json
 
@@ -107,14 +106,13 @@ def _read(path):
 
 
 @pytest.mark.slow
-def test_musterdaten_effects_are_recovered(tmp_path):
+def test_musterdaten_effects_are_recovered(demo_folder):
     """Musterdaten (evaluation.demo, seed 20251): every injected effect on a municipality-level
     indicator, estimated against the unbiased same-type pool from ground_truth.json, lies in its
     95 % interval - up to the misses expected by chance (30 intervals: the chance that all 30
     nominal 95 % intervals cover is about 21 %); at most 2 misses allowed (seed 20251: 1 miss,
     inklusive_sportvereine in Erlangen). Marked slow: generating the Musterdaten takes 15-40 s."""
-    demo = importlib.import_module("evaluation.demo")
-    paths = demo.generate(tmp_path / "demo", seed=20251)
+    paths = {name: demo_folder / name for name in ("ground_truth.json", "indicator_values.csv", "municipalities.csv")}
     truth = json.loads(paths["ground_truth.json"].read_text(encoding="utf-8"))
     iv, mu = _read(paths["indicator_values.csv"]), _read(paths["municipalities.csv"])
     whole = iv[(iv.area_id == iv.municipality_id) & iv.value.notna()]

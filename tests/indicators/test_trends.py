@@ -1,6 +1,5 @@
 """Trends and interrupted time series: against statsmodels, simulations with known truth, the Musterdaten."""
 
-import importlib
 import json
 
 import numpy as np
@@ -129,10 +128,8 @@ def test_trend_table_per_series():
 
 
 @pytest.fixture(scope="module")
-def musterdaten(tmp_path_factory):
-    demo = importlib.import_module("evaluation.demo.generate")
-    out = tmp_path_factory.mktemp("demo") / "demo"
-    demo.generate(out, seed=20251)
+def musterdaten(demo_folder):
+    out = demo_folder  # the session's Musterdaten, seed 20251 (tests/conftest.py)
     iv = pd.read_csv(out / "indicator_values.csv", comment="#",
                      dtype={"municipality_id": str, "area_id": str, "indicator_id": str})
     truth = json.loads((out / "ground_truth.json").read_text(encoding="utf-8"))

@@ -20,15 +20,6 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ["municipality_report.ipynb", "overview.ipynb", "exploration.ipynb"]
 
 
-@pytest.fixture(scope="module")
-def demo_folder(tmp_path_factory) -> Path:
-    from evaluation.demo import generate
-
-    out = tmp_path_factory.mktemp("nbval-demo") / "demo"
-    generate(out, seed=20251)
-    return out
-
-
 @pytest.mark.notebook
 def test_notebooks_pass_nbval(demo_folder, tmp_path):
     pytest.importorskip("nbval")

@@ -6,7 +6,6 @@ from __future__ import annotations
 import importlib
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from evaluation.io.refi import project_from_tables, read_project, write_project

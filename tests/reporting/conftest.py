@@ -2,22 +2,12 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
 import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="session")
-def demo_folder(tmp_path_factory) -> Path:
-    from evaluation.demo import generate
-
-    out = tmp_path_factory.mktemp("demo") / "demo"
-    generate(out, seed=20251)
-    return out
 
 
 @pytest.fixture(scope="session")

@@ -23,14 +23,9 @@ _DEMO: dict[str, Path] = {}
 
 
 @pytest.fixture(scope="module", autouse=True)
-def demo_folder(tmp_path_factory) -> Path:
-    """Fresh Musterdaten (seed 20251) for this module: the tests never depend on a checkout's data/demo."""
-    from evaluation.demo import generate
-
-    out = tmp_path_factory.mktemp("survey_demo") / "demo"
-    generate(out, seed=20251)
-    _DEMO["path"] = out
-    return out
+def _use_demo(demo_folder: Path) -> None:
+    """The session's fresh Musterdaten (tests/conftest.py) for this module's readers."""
+    _DEMO["path"] = demo_folder
 
 
 def _read(name: str) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Shared test fixtures: the real-world files in ../shared/fixtures and the demo data."""
+"""Shared test fixtures: the real-world files in tests/data/fixtures (see its README) and the demo data."""
 
 from __future__ import annotations
 
@@ -7,17 +7,14 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED_FIXTURES = ROOT.parent / "shared" / "fixtures"
+FIXTURES = ROOT / "tests" / "data" / "fixtures"
 
 
-def shared_fixture(relative: str) -> Path:
-    """Path to a file in ../shared/fixtures, or skip the test with the reason."""
-    path = SHARED_FIXTURES / relative
+def real_fixture(relative: str) -> Path:
+    """Path to a real-world file in tests/data/fixtures; a missing file is a failure, not a skip."""
+    path = FIXTURES / relative
     if not path.exists():
-        pytest.skip(
-            f"real-world fixture {relative} not found: ../shared/fixtures is absent "
-            "(a clone outside the project's CI); these tests need the shared fixtures"
-        )
+        raise FileNotFoundError(f"real-world fixture {relative} missing from {FIXTURES} (see its README.md)")
     return path
 
 
@@ -33,5 +30,5 @@ def demo_folder(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def fixture_path():
-    """Callable fixture: fixture_path('genesis/...csv') -> Path, skipping where ../shared is absent."""
-    return shared_fixture
+    """Callable fixture: fixture_path('genesis/...csv') -> Path of a file in tests/data/fixtures."""
+    return real_fixture

@@ -3,7 +3,7 @@
 References:
 * mpdta point estimates: Callaway & Sant'Anna (2021) / R package ``did`` vignette ("Getting
   started", mpdta, never-treated comparison, no covariates), also listed in
-  ../shared/fixtures/README.md.
+  tests/data/fixtures/README.md.
 * mpdta standard errors: the R ``did`` vignette output of ``summary(att_gt(...))`` and
   ``aggte(type = "dynamic")`` (multiplier bootstrap, 1,000 draws; its SEs differ by a few per cent
   between runs), group aggregation SE 0.0124 (the did/csdid documentation), and the parallel-trends

@@ -18,8 +18,8 @@ def params_dir(tmp_path_factory, demo_folder) -> Path:
     for key in ("erlangen", "schneverdingen"):
         raw = yaml.safe_load((ROOT / "params" / f"{key}.yaml").read_text(encoding="utf-8"))
         raw["data"]["folder"] = str(demo_folder)
-        official = ROOT.parent / "shared" / "fixtures" / "genesis" / "regionalstatistik_13211-02-05-4_2015-2020.csv"
-        raw["data"]["official_context"] = str(official) if official.exists() else None
+        official = ROOT / "data" / "reference" / "regionalstatistik" / "regionalstatistik_13211-02-05-4_2015-2020.csv"
+        raw["data"]["official_context"] = str(official)
         (folder / f"{key}.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True, sort_keys=False), encoding="utf-8")
     broken = yaml.safe_load((ROOT / "params" / "rostock.yaml").read_text(encoding="utf-8"))
     broken["comparison"]["pol"] = "matched"  # a misspelled key: this municipality must fail alone

@@ -149,6 +149,9 @@ SURVEY_RESPONSES = Contract(
             "stratum": _id(),
             "psu": _id(),
             "design_weight": pa.Column(float, nullable=False, checks=pa.Check.gt(0), coerce=True),
+            # required in a data folder (see FOLDER_COLUMNS): the Befragung chapter's domains and margins
+            "has_disability": pa.Column(float, nullable=True, required=False, coerce=True,
+                                        checks=pa.Check.isin([0.0, 1.0])),
         },
         strict=False,
     ),
@@ -313,6 +316,65 @@ POPULATION_MARGINS = Contract(
     title="Bevölkerungsränder für die Gewichtung",
 )
 
+QUALITATIVE_SOURCES = Contract(
+    "sources",
+    pa.DataFrameSchema(
+        {
+            "source_id": _id(),
+            "source_name": pa.Column(str, nullable=True),
+            "kind": _id(),
+            "municipality_id": _id(),
+            "year": _year(),
+            "case_id": pa.Column(str, nullable=True),
+            "wave": _year(nullable=True),
+            "file": pa.Column(str, nullable=True, required=False),
+        },
+        strict=False,
+    ),
+    key=("source_id",),
+    title="Qualitative Dokumente (Quellen)",
+)
+
+#: structural characteristics the Kontext and Wirkung chapters compare (one column each, all optional)
+STRUCTURE_CHARACTERISTICS = ("population", "area_km2", "density", "share_65plus", "unemployment_rate",
+                             "share_severely_disabled", "tax_revenue_per_capita")
+
+STRUCTURE = Contract(
+    "structure",
+    pa.DataFrameSchema(
+        {
+            "municipality_id": _id(),
+            "year": _year(),
+            **{c: pa.Column(float, nullable=True, required=False, checks=pa.Check.ge(0), coerce=True)
+               for c in STRUCTURE_CHARACTERISTICS},
+        },
+        strict=False,
+    ),
+    key=("municipality_id", "year"),
+    title="Strukturmerkmale",
+)
+
+#: the domains a survey item can be reported for (``has_disability`` of the respondents)
+SURVEY_DOMAINS = ("all", "disability", "no_disability")
+
+SURVEY_ITEMS = Contract(
+    "survey_items",
+    pa.DataFrameSchema(
+        {
+            "item_id": _id(),
+            "label": _id(),
+            "kind": pa.Column(str, nullable=False, checks=pa.Check.isin(["share", "mean"])),
+            "positive_codes": pa.Column(str, nullable=True,
+                                        checks=pa.Check.str_matches(r"^-?\d+(\.\d+)?(;-?\d+(\.\d+)?)*$")),
+            "domain": pa.Column(str, nullable=False, checks=pa.Check.isin(list(SURVEY_DOMAINS))),
+            "question": pa.Column(str, nullable=True, required=False),
+        },
+        strict=False,
+    ),
+    key=("item_id",),
+    title="Befragungsitems (Zuordnung)",
+)
+
 CONTRACTS: dict[str, Contract] = {
     c.name: c
     for c in (
@@ -328,6 +390,9 @@ CONTRACTS: dict[str, Contract] = {
         INDEX_RESPONSES,
         PARTICIPANT_RESPONSES,
         POPULATION_MARGINS,
+        QUALITATIVE_SOURCES,
+        STRUCTURE,
+        SURVEY_ITEMS,
     )
 }
 
@@ -335,7 +400,7 @@ CONTRACTS: dict[str, Contract] = {
 ID_COLUMNS = {
     "municipality_id", "area_id", "indicator_id", "ags", "respondent_id", "stratum", "psu",
     "source_id", "case_id", "code_id", "parent_id", "measure_id", "actor_from", "actor_to",
-    "event_id", "question_id", "project", "coder",
+    "event_id", "question_id", "project", "coder", "item_id",
 }
 
 
@@ -494,3 +559,137 @@ def empty_table(contract: str | Contract) -> pd.DataFrame:
     """An empty frame with the contract's columns (for a municipality with no such data)."""
     c = CONTRACTS[contract] if isinstance(contract, str) else contract
     return pd.DataFrame({col: pd.Series(dtype=object) for col in c.columns})
+
+
+# -- rules across the files of a data folder (what the report chapters rely on) ---------------------
+
+#: columns a data folder's table must have although the contract alone does not require them,
+#: because a report chapter uses them (table -> {column: the chapter that needs it})
+FOLDER_COLUMNS: dict[str, dict[str, str]] = {
+    "survey_responses": {"has_disability": "Befragung (domains people with / without disabilities, raking margin)"},
+}
+
+#: relative difference up to which the margins of one municipality and year count as the same
+#: population total: the convergence tolerance of :func:`evaluation.survey.weights.rake` (1e-6); margins
+#: that disagree by more can never all be met, so raking would not converge in the report
+MARGIN_TOTAL_TOLERANCE = 1e-6
+
+#: survey_responses columns that are not items (design, identifiers, raking variables)
+SURVEY_NON_ITEM_COLUMNS = frozenset({
+    "respondent_id", "municipality_id", "area_id", "wave", "stratum", "psu", "design_weight", "has_disability",
+    "age_group", "sex", "weight", "fpc",
+})
+
+
+def _first_lines(df: pd.DataFrame, mask: pd.Series, column: str, lines: Mapping) -> dict:
+    """value of ``column`` -> first line (per ``lines``) among the rows of ``mask``."""
+    out: dict = {}
+    for idx, value in df.loc[mask, column].items():
+        out.setdefault(value, lines.get(idx, idx))
+    return out
+
+
+def check_folder_rules(tables: Mapping[str, pd.DataFrame], files: Mapping[str, Path | str],
+                       lines: Mapping[str, Mapping] | None = None, *, folder: str | Path | None = None) -> list[Problem]:
+    """Problems a report would trip on although each table meets its own contract.
+
+    - a column of :data:`FOLDER_COLUMNS` missing (e.g. ``has_disability`` in survey_responses.csv);
+    - population margins of one municipality and year whose totals differ by more than
+      :data:`MARGIN_TOTAL_TOLERANCE` (relative) between variables;
+    - codings without a code book, codings without ``qualitative/sources.csv``, codings of a source that
+      sources.csv does not list;
+    - ``survey_items.csv`` naming an item that is not a column of survey_responses.csv, a survey column
+      that is not in survey_items.csv, an item whose answers are not numbers, or whose positive codes
+      never occur.
+
+    ``tables``: contract name -> table as loaded; ``files``: contract name -> path for the tables that
+    exist; ``lines``: contract name -> {index label: line in the file}.
+    """
+    lines = lines or {}
+    problems: list[Problem] = []
+    present = set(files)
+    folder_str = str(folder) if folder is not None else None
+
+    def file_of(name: str) -> str | None:
+        return str(files[name]) if name in files else None
+
+    for name, needed in FOLDER_COLUMNS.items():
+        if name not in present:
+            continue
+        for column, why in needed.items():
+            if column not in tables[name].columns:
+                problems.append(Problem(f"missing column '{column}' (used by the chapter {why})", file_of(name), None,
+                                        column, f"a column '{column}' (1 = yes, 0 = no, empty = unknown)"))
+
+    m = tables.get("population_margins")
+    if "population_margins" in present and m is not None and len(m) and {"municipality_id", "year", "variable",
+                                                                          "population"} <= set(m.columns):
+        pop = pd.to_numeric(m["population"], errors="coerce")
+        totals = pop.groupby([m["municipality_id"], m["year"], m["variable"]]).sum()
+        for (mid, year), t in totals.groupby(level=[0, 1]):
+            t = t.droplevel([0, 1])
+            hi, lo = float(t.max()), float(t.min())
+            if hi > 0 and (hi - lo) > MARGIN_TOTAL_TOLERANCE * hi:
+                listing = ", ".join(f"{v} = {x:,.0f}".replace(",", ".") for v, x in t.items())
+                problems.append(Problem(
+                    f"the margins of municipality '{mid}', year {year} add up to different population totals "
+                    f"({listing}): raking cannot meet them all", file_of("population_margins"), None, "population",
+                    f"the same total for every variable (relative difference <= {MARGIN_TOTAL_TOLERANCE:g})"))
+
+    codings = tables.get("codings")
+    if "codings" in present and codings is not None and len(codings):
+        if "codebook" not in present:
+            problems.append(Problem("codings without a code book: qualitative/codebook.csv is missing",
+                                    folder_str or file_of("codings"), None, None,
+                                    "qualitative/codebook.csv (code_id, parent_id, name, path, lebensbereich, wirkungsstufe)"))
+        if "sources" not in present:
+            problems.append(Problem(f"{len(codings)} codings without their documents: qualitative/sources.csv is missing "
+                                    "(the Qualitative Befunde chapter would report no coded material)",
+                                    folder_str or file_of("codings"), None, None,
+                                    "qualitative/sources.csv (source_id, source_name, kind, municipality_id, year, ...)"))
+        elif "source_id" in codings.columns and "source_id" in tables["sources"].columns:
+            known = set(tables["sources"]["source_id"].astype(str))
+            bad = ~codings["source_id"].astype(str).isin(known) & codings["source_id"].notna()
+            for sid, line in _first_lines(codings, bad, "source_id", lines.get("codings", {})).items():
+                n = int((codings["source_id"] == sid)[bad].sum())
+                problems.append(Problem(f"coding of source '{sid}' that qualitative/sources.csv does not list ({n} coding(s))",
+                                        file_of("codings"), line, "source_id", "a source_id of qualitative/sources.csv"))
+
+    items = tables.get("survey_items")
+    responses = tables.get("survey_responses")
+    if "survey_items" in present and items is not None and "item_id" in items.columns:
+        if "survey_responses" not in present or responses is None:
+            problems.append(Problem("survey_items.csv without survey_responses.csv", file_of("survey_items"), None,
+                                    None, "survey_responses.csv with a column per item"))
+        else:
+            item_lines = lines.get("survey_items", {})
+            columns = set(responses.columns)
+            for idx, row in items.iterrows():
+                item = str(row["item_id"])
+                if item not in columns:
+                    problems.append(Problem(f"survey item '{item}' is not a column of survey_responses.csv",
+                                            file_of("survey_items"), item_lines.get(idx, idx), "item_id",
+                                            f"one of the survey columns {sorted(columns - SURVEY_NON_ITEM_COLUMNS)[:12]}"))
+                    continue
+                values = pd.to_numeric(responses[item], errors="coerce")
+                text_values = responses[item].notna() & values.isna()
+                if text_values.any():
+                    problems.append(Problem(f"survey item '{item}' holds answers that are not numeric codes",
+                                            file_of("survey_responses"), None, item, "numeric answer codes",
+                                            responses.loc[text_values, item].iloc[0]))
+                    continue
+                codes = row.get("positive_codes")
+                if row.get("kind") == "share" and isinstance(codes, str) and codes:
+                    wanted = {float(c) for c in codes.split(";")}
+                    if not values.isin(list(wanted)).any() and values.notna().any():
+                        problems.append(Problem(
+                            f"no answer of survey item '{item}' has one of its positive codes {codes}",
+                            file_of("survey_items"), item_lines.get(idx, idx), "positive_codes",
+                            f"codes that occur in the data, e.g. {sorted(values.dropna().unique().tolist())[:8]}"))
+            mapped = set(items["item_id"].astype(str))
+            for column in sorted(columns - mapped - SURVEY_NON_ITEM_COLUMNS):
+                problems.append(Problem(f"survey column '{column}' is not in the mapping (survey_items.csv)",
+                                        file_of("survey_responses"), None, column,
+                                        "every survey column an item of survey_items.csv, or a design column "
+                                        f"{sorted(SURVEY_NON_ITEM_COLUMNS)}"))
+    return problems

@@ -34,6 +34,9 @@ DATASET_FILES: dict[str, str] = {
     "index_responses": "index_responses.csv",
     "codebook": "qualitative/codebook.csv",
     "codings": "qualitative/codings.csv",
+    "sources": "qualitative/sources.csv",
+    "structure": "structure.csv",
+    "survey_items": "survey_items.csv",
 }
 REQUIRED = ("municipalities", "indicator_values")
 SYNTHETIC_MARKER = "Musterdaten"
@@ -150,6 +153,9 @@ def load_dataset(folder: str | Path, *, required: tuple[str, ...] = REQUIRED, re
     if "codings" in files and "codebook" in files and "code_id" in tables["codebook"].columns:
         problems += check_references(tables["codings"], "code_id", tables["codebook"]["code_id"], what="code",
                                      file=files["codings"], index_to_line=lines("codings"))
+    from .contracts import check_folder_rules  # chapters' needs across files (margins, sources, items)
+
+    problems += check_folder_rules(tables, files, {n: lines(n) for n in files}, folder=folder)
     if municipality_ids and municipalities:
         for mid in municipality_ids:
             if mid not in municipalities:

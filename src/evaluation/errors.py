@@ -7,9 +7,39 @@ row or element, the column and what was expected, instead of a bare traceback.
 
 from __future__ import annotations
 
+import reprlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+#: longest quotation of a found value (and of a message) in an error's text
+MAX_QUOTE = 200
+
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxlist, _REPR.maxtuple, _REPR.maxdict, _REPR.maxset = 3, 20, 20, 20, 20
+_REPR.maxstring, _REPR.maxother, _REPR.maxlong = MAX_QUOTE, MAX_QUOTE, 60
+
+
+def quote(value: Any, limit: int = MAX_QUOTE) -> str:
+    """A short ``repr`` of ``value`` for an error message: bounded in length *and* in work.
+
+    :mod:`reprlib` stops at a few levels and items, so even a value of millions of nested items
+    (an expanded YAML alias bomb) is quoted in microseconds; the result is cut at ``limit``
+    characters.
+
+    >>> len(quote("x" * 100_000)) <= MAX_QUOTE
+    True
+    >>> quote(list(range(100)))
+    '[0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, ...]'
+    """
+    text = _REPR.repr(value)
+    if len(text) > limit:
+        text = f"{text[:limit]}...({len(text):,} characters)"
+    return text
+
+
+def _short(text: str, limit: int = 4 * MAX_QUOTE) -> str:
+    return text if len(text) <= limit else f"{text[:limit]}...({len(text):,} characters)"
 
 
 @dataclass(frozen=True)
@@ -32,12 +62,13 @@ class Problem:
         if self.column:
             where.append(f"column '{self.column}'")
         text = ", ".join(where)
-        text = f"{text}: {self.message}" if text else self.message
+        message = _short(str(self.message))
+        text = f"{text}: {message}" if text else message
         if self.expected:
-            text += f" (expected {self.expected}"
-            text += f", found {self.found!r})" if self.found is not None else ")"
+            text += f" (expected {_short(str(self.expected))}"
+            text += f", found {quote(self.found)})" if self.found is not None else ")"
         elif self.found is not None:
-            text += f" (found {self.found!r})"
+            text += f" (found {quote(self.found)})"
         return text
 
 

@@ -105,7 +105,7 @@ def test_foerderschulbesuchsquote_from_21111(fixture_path):
     table = read_genesis(fixture_path(T21111))
     v = to_indicator_values(table, "foerderschulbesuchsquote", regions={"09562": "erlangen", "08136": "schwaebisch_gmuend"})
     # line 3847 (Sonderschulen/Förderschulen: 528 pupils) and line 3849 (Insgesamt: 13648 pupils)
-    erl = value(v, area_id="09562")
+    erl = value(v, region_code="09562")  # area_id is the municipality: whole-town values
     assert erl["municipality_id"] == "erlangen" and erl["year"] == 2023
     assert (erl["numerator"], erl["denominator"]) == (528, 13648)
     assert erl["value"] == pytest.approx(100 * 528 / 13648)

@@ -19,7 +19,8 @@ matching columns raises :class:`~evaluation.errors.InputError`. Flags travel wit
 different flags both are kept (``"- | ."``).
 
 :func:`context_panel` builds the real context panel from the 13211 table: both indicators per Kreis
-and year (2015-2020 by default) for the Kreise of the five model municipalities (Erlangen 09562,
+and year (every year of the table(s), or the years asked for; several vintages merged by
+:func:`read_vintages`, the later one winning) for the Kreise asked for (default: the five model municipalities: Erlangen 09562,
 Rostock 13003, Heidekreis 03358, Mainz-Bingen 07339, Ostalbkreis 08136) and all other Kreise as
 comparison pool, with the licence attribution (Datenlizenz Deutschland – Namensnennung 2.0) and the
 caveat that Kreis level is coarser than three of the municipalities.
@@ -45,8 +46,19 @@ from ..texts import text
 from .genesis import read_genesis
 from .genesis_regions import CITY_STATES, KREIS
 
-__all__ = ["OFFICIAL_INDICATORS", "OfficialIndicator", "MODEL_KREISE", "ContextPanel", "to_indicator_values",
-           "context_panel", "nonexistent_regions", "source_line"]
+__all__ = [
+    "MODEL_KREISE",
+    "OFFICIAL_INDICATORS",
+    "ContextPanel",
+    "OfficialIndicator",
+    "Selection",
+    "context_panel",
+    "merge_vintages",
+    "nonexistent_regions",
+    "read_vintages",
+    "source_line",
+    "to_indicator_values",
+]
 
 
 @dataclass(frozen=True)
@@ -57,13 +69,13 @@ class Selection:
     dimensions: tuple[tuple[str, str], ...] = ()
 
     def mask(self, df: pd.DataFrame, *, file: str | None) -> pd.Series:
-        m = df["variable"].astype("string").str.contains(self.variable, flags=re.I, regex=True).fillna(False)
+        m = df["variable"].astype("string").str.contains(self.variable, flags=re.IGNORECASE, regex=True).fillna(False)
         for column, pattern in self.dimensions:
             if column not in df.columns:
                 raise InputError(f"the table has no row dimension '{column}'", file=file, column=column,
                                  expected=f"a column '{column}' (row dimension of the table)",
                                  found=[c for c in df.columns][:12])
-            m &= df[column].astype("string").str.contains(pattern, flags=re.I, regex=True).fillna(False)
+            m &= df[column].astype("string").str.contains(pattern, flags=re.IGNORECASE, regex=True).fillna(False)
         matched = df.loc[m, ["variable", *[c for c, _ in self.dimensions]]].drop_duplicates()
         if len(matched) == 0:
             raise InputError("the table holds no column for this indicator", file=file, column="variable",
@@ -155,19 +167,25 @@ def to_indicator_values(
     regions: Mapping[str, str] | Iterable[str] | None = None,
     source: str | None = None,
     drop_nonexistent: bool = True,
+    spec: OfficialIndicator | None = None,
 ) -> pd.DataFrame:
     """Rows of the ``indicator_values`` contract for one official indicator.
 
     ``regions`` selects regions: an iterable of region codes (municipality_id = area_id = the code)
-    or a mapping code -> municipality_id (area_id stays the code). Without it every region of the
-    table is returned. ``year`` is the table's ``time`` (its year for dates). With
-    ``drop_nonexistent`` (default) regions whose cells are all ``-`` in a year are left out for that
-    year (see :func:`nonexistent_regions`), instead of reporting zeros for a dissolved Kreis.
+    or a mapping code -> municipality_id. With a mapping the figures are whole-town values of that
+    municipality, so ``area_id`` is the municipality_id too (a Kreis code is not a Sozialraum of the
+    municipality, and ``validate`` would reject it); the official code stays in the extra column
+    ``region_code``. Without ``regions`` every region of the table is returned. ``year`` is the
+    table's ``time`` (its year for dates). With ``drop_nonexistent`` (default) regions whose cells
+    are all ``-`` in a year are left out for that year (see :func:`nonexistent_regions`), instead of
+    reporting zeros for a dissolved Kreis. ``spec`` declares an indicator that is not among
+    :data:`OFFICIAL_INDICATORS` (e.g. from an import recipe: Eingliederungshilfe, table 22161).
     """
-    if indicator_id not in OFFICIAL_INDICATORS:
+    if spec is None and indicator_id not in OFFICIAL_INDICATORS:
         raise InputError(f"unknown official indicator '{indicator_id}'", column="indicator_id",
-                         expected=f"one of {sorted(OFFICIAL_INDICATORS)}", found=indicator_id)
-    spec = OFFICIAL_INDICATORS[indicator_id]
+                         expected=f"one of {sorted(OFFICIAL_INDICATORS)} (or declare it in the recipe)",
+                         found=indicator_id)
+    spec = spec if spec is not None else OFFICIAL_INDICATORS[indicator_id]
     meta = table.attrs.get("genesis", {})
     file = meta.get("file")
     code = meta.get("table")
@@ -209,7 +227,7 @@ def to_indicator_values(
     muni = codes.map(regions) if isinstance(regions, Mapping) else codes
     result = pd.DataFrame({
         "municipality_id": muni.astype(str),
-        "area_id": codes,
+        "area_id": muni.astype(str),
         "year": year,
         "indicator_id": indicator_id,
         "numerator": out["numerator"].astype(float),
@@ -218,8 +236,88 @@ def to_indicator_values(
         "source": source or source_line(table),
         "flag": out["flag"].astype(object).where(out["flag"].notna(), None),
     })
+    if isinstance(regions, Mapping):
+        result["region_code"] = codes.to_numpy()
     result = result.sort_values(["municipality_id", "area_id", "year"], kind="stable").reset_index(drop=True)
     return validate(result, "indicator_values", file=file)
+
+
+def _stand_key(meta: dict) -> tuple:
+    """Sort key of a vintage: its Stand date (dd.mm.yyyy [/ hh:mm:ss]); unknown dates sort first."""
+    m = re.match(r"\s*(\d{2})\.(\d{2})\.(\d{4})(?:\s*/\s*(\d{2}):(\d{2}):(\d{2}))?", meta.get("stand") or "")
+    if not m:
+        return (0,)
+    d, mo, y, hh, mm, ss = m.groups()
+    return (1, int(y), int(mo), int(d), int(hh or 0), int(mm or 0), int(ss or 0))
+
+
+def merge_vintages(tables: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Several downloads (vintages) of one table, merged: the later vintage wins, revisions listed.
+
+    ``tables`` are tidy tables of :func:`~evaluation.io.genesis.read_genesis`, in vintage order
+    (earliest first); a cell is identified by region, time, variable and the row dimensions. The
+    result holds every cell once, from the latest vintage that has it, with the extra column
+    ``vintage`` (the file it came from). ``revisions`` lists the cells whose value or flag changed
+    between vintages: ``region_code, time, variable, (row dimensions), old_value, old_flag,
+    new_value, new_flag, old_file, new_file``. Flags (official symbols) travel with the values.
+    """
+    if not tables:
+        raise InputError("no table given", expected="at least one downloaded table")
+    codes = {str(t.attrs.get("genesis", {}).get("table") or "") for t in tables}
+    if len(codes - {""}) > 1:
+        raise InputError("vintages of different tables cannot be merged", file=tables[0].attrs.get("genesis", {}).get("file"),
+                         expected="downloads of one table code", found=sorted(codes))
+    dims = [c for c in tables[0].columns if c not in ("time", "region_code", "region_name", "region_level", "variable",
+                                                      "unit", "value", "flag")]
+    keys = ["region_code", "time", "variable", *dims]
+    parts = []
+    for t in tables:
+        missing = [c for c in keys if c not in t.columns]
+        if missing:
+            raise InputError("the vintages have different row dimensions", file=t.attrs.get("genesis", {}).get("file"),
+                             column=", ".join(missing), expected=f"columns {keys}")
+        part = t.copy()
+        for c in ("variable", "region_level", "unit", "flag", *dims):
+            if c in part.columns:
+                part[c] = part[c].astype(object)
+        part["vintage"] = str(t.attrs.get("genesis", {}).get("file") or "")
+        parts.append(part)
+    allrows = pd.concat(parts, ignore_index=True)
+    allrows["_order"] = np.repeat(np.arange(len(parts)), [len(p) for p in parts])
+    merged = allrows.drop_duplicates(keys, keep="last")
+    revisions = pd.DataFrame(columns=[*keys, "old_value", "old_flag", "new_value", "new_flag", "old_file", "new_file"])
+    if len(parts) > 1:
+        dup = allrows[allrows.duplicated(keys, keep=False)].sort_values("_order", kind="stable")
+        if len(dup):
+            first = dup.drop_duplicates(keys, keep="first").set_index(keys)
+            last = dup.drop_duplicates(keys, keep="last").set_index(keys)
+            changed = ~((first["value"] == last["value"]) | (first["value"].isna() & last["value"].isna())) | \
+                (first["flag"].astype(str) != last["flag"].astype(str))
+            if changed.any():
+                revisions = pd.DataFrame({
+                    "old_value": first.loc[changed, "value"], "old_flag": first.loc[changed, "flag"],
+                    "new_value": last.loc[changed, "value"], "new_flag": last.loc[changed, "flag"],
+                    "old_file": first.loc[changed, "vintage"], "new_file": last.loc[changed, "vintage"],
+                }).reset_index()
+    merged = merged.drop(columns="_order").sort_values(["region_code", "time", "variable"], kind="stable")
+    merged = merged.reset_index(drop=True)
+    meta = dict(tables[-1].attrs.get("genesis", {}))
+    meta["vintages"] = [dict(t.attrs.get("genesis", {})) for t in tables]
+    merged.attrs["genesis"] = meta
+    return merged, revisions
+
+
+def read_vintages(paths: str | Path | Iterable[str | Path]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Read one or several downloads of a table and merge them (:func:`merge_vintages`).
+
+    The vintages are ordered by the Stand date each file states (the file order breaks ties and
+    decides where a file states none), so the latest download wins however the files are listed.
+    """
+    if isinstance(paths, (str, Path)):
+        paths = [paths]
+    tables = [read_genesis(p) for p in paths]
+    order = sorted(range(len(tables)), key=lambda i: (_stand_key(tables[i].attrs.get("genesis", {})), i))
+    return merge_vintages([tables[i] for i in order])
 
 
 @dataclass(frozen=True)
@@ -264,33 +362,47 @@ class ContextPanel:
         return model.sort_values(["code", "year"]).reset_index(drop=True)
 
 
-def context_panel(path: str | Path, *, years: Iterable[int] = range(2015, 2021)) -> ContextPanel:
+def context_panel(path: str | Path | Iterable[str | Path], *, years: Iterable[int] | None = None,
+                  kreise: Mapping[str, tuple[str, str]] | Iterable[str] | None = None) -> ContextPanel:
     """The real context panel from the Regionaldatenbank table 13211-02-05-4 (see module docstring).
 
-    Kreise are the regions of level Kreis plus Berlin and Hamburg, which are Land and kreisfreie
-    Stadt at once. Values are ``arbeitslose_sb`` and ``arbeitslose_sb_anteil`` for ``years``.
+    ``path``: one download, or several vintages of it (merged by :func:`read_vintages`: the later
+    vintage wins). ``years``: the years to show (default: every year the table holds); a year the
+    table lacks is an :class:`~evaluation.errors.InputError`. ``kreise``: the Kreise shown as
+    ``model`` (default: the Kreise of the five model municipalities, :data:`MODEL_KREISE`), either
+    codes or a mapping code -> (municipality id, municipality name); every other Kreis is the
+    comparison pool. Kreise are the regions of level Kreis plus Berlin and Hamburg, which are Land
+    and kreisfreie Stadt at once. Values are ``arbeitslose_sb`` and ``arbeitslose_sb_anteil``.
     """
-    table = read_genesis(path)
+    table, _revisions = read_vintages(path)
     meta = table.attrs["genesis"]
     if not str(meta.get("table") or "").startswith("13211"):
         raise InputError("the context panel needs the Regionaldatenbank table 13211-02-05-4", file=meta["file"],
                          expected="table 13211-02-05-4 (Arbeitslose nach ausgewählten Personengruppen)",
                          found=meta.get("table"))
-    years = sorted(int(y) for y in years)
-    missing = sorted(set(years) - set(table["time"].unique().tolist()))
+    available = sorted(int(y) for y in table["time"].unique().tolist())
+    years = available if years is None else sorted(int(y) for y in years)
+    missing = sorted(set(years) - set(available))
     if missing:
         raise InputError(f"the table lacks the years {missing}", file=meta["file"], column="time",
-                         expected=f"the years {years[0]}-{years[-1]}", found=sorted(table["time"].unique().tolist()))
+                         expected=f"the years {years[0]}-{years[-1]}", found=available)
+    if kreise is None:
+        model = dict(MODEL_KREISE)
+    elif isinstance(kreise, Mapping):
+        model = {str(k): tuple(v) for k, v in kreise.items()}
+    else:
+        model = {str(k): MODEL_KREISE.get(str(k), (None, None)) for k in kreise}
     kreis = (table["region_level"] == KREIS) | table["region_code"].isin(list(CITY_STATES))
     sub = table[kreis & table["time"].isin(years) & ~nonexistent_regions(table)]
     sub.attrs = table.attrs
-    absent = sorted(set(MODEL_KREISE) - set(sub["region_code"].unique()))
+    absent = sorted(set(model) - set(sub["region_code"].unique()))
     if absent:
-        raise InputError(f"the table lacks the Kreise of model municipalities {absent}", file=meta["file"],
-                         column="region_code", expected=f"the Kreise {sorted(MODEL_KREISE)}")
+        raise InputError(f"the table lacks the Kreise {absent}", file=meta["file"],
+                         column="region_code", expected="5-digit Kreis codes the table holds, e.g. '09562'",
+                         found=absent)
     values = pd.concat([to_indicator_values(sub, ind) for ind in ("arbeitslose_sb", "arbeitslose_sb_anteil")],
                        ignore_index=True)
-    values["group"] = np.where(values["area_id"].isin(list(MODEL_KREISE)), "model", "comparison")
+    values["group"] = np.where(values["area_id"].isin(list(model)), "model", "comparison")
     latest = (sub.sort_values("time").drop_duplicates("region_code", keep="last")
               .set_index("region_code")[["region_name", "region_level"]])
     regions = pd.DataFrame({
@@ -298,9 +410,9 @@ def context_panel(path: str | Path, *, years: Iterable[int] = range(2015, 2021))
         "name": latest["region_name"].to_numpy(),
         "level": np.where(latest.index.isin(list(CITY_STATES)), KREIS, latest["region_level"].to_numpy()),
     })
-    regions["group"] = np.where(regions["code"].isin(list(MODEL_KREISE)), "model", "comparison")
-    regions["model_municipality_id"] = regions["code"].map({k: v[0] for k, v in MODEL_KREISE.items()})
-    regions["model_municipality"] = regions["code"].map({k: v[1] for k, v in MODEL_KREISE.items()})
+    regions["group"] = np.where(regions["code"].isin(list(model)), "model", "comparison")
+    regions["model_municipality_id"] = regions["code"].map({k: v[0] for k, v in model.items()})
+    regions["model_municipality"] = regions["code"].map({k: v[1] for k, v in model.items()})
     regions["kreis_is_municipality"] = regions["code"].isin(list(KREIS_IS_MUNICIPALITY))
     regions = regions.sort_values(["group", "code"], ascending=[False, True]).reset_index(drop=True)
     stand = (meta.get("stand") or "").split("/")[0].strip() or "unbekannt"

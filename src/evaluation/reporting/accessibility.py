@@ -17,6 +17,8 @@ import json
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -53,6 +55,14 @@ class _DevTools:
                     raise RuntimeError(f"{method}: {msg['error']}")
                 return msg.get("result", {})
 
+    def evaluate(self, expression: str, timeout: float = 60) -> Any:
+        """Run JavaScript in the page (promises awaited) and return its value."""
+        res = self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True,
+                        timeout=int(timeout * 1000))
+        if "exceptionDetails" in res:
+            raise InputError(f"script failed in the page: {res['exceptionDetails'].get('text')}")
+        return res.get("result", {}).get("value")
+
     def wait_event(self, name: str, timeout: float = 30) -> None:
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -88,39 +98,52 @@ def _page_socket(profile: Path, proc: subprocess.Popen, timeout: float = 30) -> 
         time.sleep(0.1)
 
 
-def audit_html(path: str | Path, *, tags: list[str] | None = None, timeout: float = 120) -> list[dict[str, Any]]:
-    """axe-core violations of an HTML file for the WCAG 2.1 A/AA rules: list of {id, impact, help, nodes}."""
+@contextmanager
+def browser_page(*, window: str = "1280,900", timeout: float = 30) -> Iterator[_DevTools]:
+    """A headless Chromium with one page, driven over the DevTools protocol; ended (whole process group) on exit."""
     binary = chromium_binary()
     if binary is None:
         raise InputError("headless Chromium not found: install the Debian package 'chromium'")
-    path = Path(path).resolve()
-    if not path.exists():
-        raise InputError("report not found", file=path)
-    script = axe_script()
-    with tempfile.TemporaryDirectory(prefix="axe-chromium-", ignore_cleanup_errors=True) as tmp:
+    with tempfile.TemporaryDirectory(prefix="devtools-chromium-", ignore_cleanup_errors=True) as tmp:
         profile = Path(tmp)
         proc = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "--remote-debugging-port=0",
-                                 "--window-size=1280,900", "about:blank"],
+                                 f"--window-size={window}", "about:blank"],
                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
         try:
-            dt = _DevTools(_page_socket(profile, proc))
+            dt = _DevTools(_page_socket(profile, proc, timeout=timeout))
             try:
-                dt.call("Page.enable")
-                dt.call("Page.navigate", url=path.as_uri())
-                dt.wait_event("Page.loadEventFired", timeout=timeout)
-                dt.call("Runtime.evaluate", expression=script)
-                run = ("axe.run(document, {runOnly: {type: 'tag', values: %s}, resultTypes: ['violations']})"
-                       ".then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, "
-                       "nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))") % json.dumps(tags or WCAG_TAGS)
-                res = dt.call("Runtime.evaluate", expression=run, awaitPromise=True, returnByValue=True,
-                              timeout=int(timeout * 1000))
-                if "exceptionDetails" in res:
-                    raise InputError(f"axe-core failed on {path.name}: {res['exceptionDetails'].get('text')}")
-                return json.loads(res["result"]["value"])
+                yield dt
             finally:
                 dt.close()
         finally:
             _stop(proc)
+
+
+def open_file(dt: _DevTools, path: Path, *, timeout: float = 120) -> None:
+    """Load a local HTML file in the page and wait until it has loaded."""
+    dt.call("Page.enable")
+    dt.call("Page.navigate", url=path.as_uri())
+    dt.wait_event("Page.loadEventFired", timeout=timeout)
+
+
+def audit_html(path: str | Path, *, tags: list[str] | None = None, timeout: float = 120) -> list[dict[str, Any]]:
+    """axe-core violations of an HTML file for the WCAG 2.1 A/AA rules: list of {id, impact, help, nodes}."""
+    path = Path(path).resolve()
+    if not path.exists():
+        raise InputError("report not found", file=path)
+    script = axe_script()
+    with browser_page() as dt:
+        open_file(dt, path, timeout=timeout)
+        dt.call("Runtime.evaluate", expression=script)
+        run = ("axe.run(document, {runOnly: {type: 'tag', values: __TAGS__}, resultTypes: ['violations']})"
+               ".then(r => JSON.stringify(r.violations.map(v => ({id: v.id, impact: v.impact, help: v.help, "
+               "nodes: v.nodes.map(n => n.target.join(' ')).slice(0, 5)}))))").replace(
+            "__TAGS__", json.dumps(tags or WCAG_TAGS))
+        res = dt.call("Runtime.evaluate", expression=run, awaitPromise=True, returnByValue=True,
+                      timeout=int(timeout * 1000))
+        if "exceptionDetails" in res:
+            raise InputError(f"axe-core failed on {path.name}: {res['exceptionDetails'].get('text')}")
+        return json.loads(res["result"]["value"])
 
 
 def serious(violations: list[dict[str, Any]]) -> list[dict[str, Any]]:

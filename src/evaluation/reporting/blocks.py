@@ -309,7 +309,8 @@ class Figure(Block):
         data = base64.b64encode(self.png()).decode("ascii")
         return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(self.alt)}" width="{int(self.width * 110)}" '
                 f'height="{int(self.height * 110)}"><figcaption>{esc(self.caption)}</figcaption>'
-                f"<details><summary>{esc(text('report', 'blocks.figure_table', caption=self.caption))}</summary>"
+                f'<details class="figure-table"><summary>{esc(text("report", "blocks.figure_table", caption=self.caption))}</summary>'
+
                 f"{self.table.html()}</details></figure>")
 
 

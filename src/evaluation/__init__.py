@@ -6,4 +6,4 @@ model (:mod:`evaluation.indicators`, :mod:`evaluation.impact`, :mod:`evaluation.
 :mod:`evaluation.batch`).
 """
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # the one version source: pyproject.toml reads it, CHANGELOG.md records it

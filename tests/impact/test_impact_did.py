@@ -189,9 +189,50 @@ def test_bad_treatment_paths_are_refused():
     no_pre.loc[no_pre.unit == "t1", "first_treat"] = 2012
     with pytest.raises(EstimationError, match="no treated unit"):
         att_gt(no_pre, "y", "unit", "year", "first_treat")
-    with pytest.raises(InputError, match="not one of the panel"):
+    with pytest.raises(InputError, match="whole period"):
         att_gt(d.assign(first_treat=d.first_treat.replace(2017, 2017.5)), "y", "unit", "year", "first_treat")
     with pytest.raises(InputError, match="more than once"):
         att_gt(pd.concat([d, d.head(1)]), "y", "unit", "year", "first_treat")
     with pytest.raises(InputError, match="not in the table"):
         att_gt(d, "nope", "unit", "year", "first_treat")
+
+
+# csdid 0.4.3 (PyPI), 20 runs of
+#   ATTgt(yname="y", gname="first_treat", idname="uid", tname="year", data=d,
+#         control_group="nevertreated", biters=999).fit(est_method="reg", bstrap=True); aggte(typec="simple")
+# with np.random.seed(0..19), d = simulate_panel(n_units=40, seed=5, effect=1.0).data (uid = 1..40 by unit):
+# mean bootstrap SE (sd over runs). Script: benchmarks/bench_impact_bootstrap.py.
+CSDID_FEW_SIMPLE_SE = (0.35948, 0.01617)
+CSDID_FEW_CELL_2017_2017 = (0.8955, 0.1255)  # 2 treated units
+CSDID_FEW_CELL_2019_2021 = (1.6593, 0.5181)  # 2 treated units
+CSDID_MPDTA_SIMPLE_SE = (0.012150, 0.000411)
+
+
+def test_multiplier_bootstrap_uses_rademacher_weights_as_csdid():
+    """Few treated units per group (2, 1, 2): Rademacher weights reproduce csdid's bootstrap SEs
+    within Monte Carlo error; Mammen's collapse in the 2-treated cells. Known truth besides
+    csdid: with Rademacher weights the bootstrap variance of a cell equals the analytic
+    (influence-function) variance in expectation."""
+    d = simulate_panel(n_units=40, seed=5, effect=1.0).data
+    runs = [att_gt(d, "y", "unit", "year", "first_treat", se="bootstrap", draws=999, seed=s) for s in range(5)]
+    cell = lambda r, g, t: float(r.table.set_index(["group", "time"]).loc[(g, t), "se"])  # noqa: E731
+    simple = np.mean([r.aggregate("simple").se for r in runs])
+    assert abs(simple - CSDID_FEW_SIMPLE_SE[0]) < 3 * CSDID_FEW_SIMPLE_SE[1]
+    c1 = np.mean([cell(r, 2017, 2017) for r in runs])
+    c2 = np.mean([cell(r, 2019, 2021) for r in runs])
+    assert abs(c1 - CSDID_FEW_CELL_2017_2017[0]) < 3 * CSDID_FEW_CELL_2017_2017[1]
+    assert abs(c2 - CSDID_FEW_CELL_2019_2021[0]) < 3 * CSDID_FEW_CELL_2019_2021[1]
+    analytic = att_gt(d, "y", "unit", "year", "first_treat")
+    assert c1 == pytest.approx(cell(analytic, 2017, 2017), rel=0.2)
+    mammen = att_gt(d, "y", "unit", "year", "first_treat", se="bootstrap", draws=999, seed=0, weights="mammen")
+    assert cell(mammen, 2017, 2017) < 0.7 * CSDID_FEW_CELL_2017_2017[0]  # the collapse the default avoids
+    assert runs[0].weights == "rademacher" and "rademacher" in runs[0].aggregate("simple").inference
+    with pytest.raises(InputError, match="rademacher"):
+        att_gt(d, "y", "unit", "year", "first_treat", se="bootstrap", weights="webb")
+
+
+def test_multiplier_bootstrap_mpdta_matches_csdid(fixture_path):
+    mp = pd.read_csv(fixture_path("impact/mpdta.csv"))
+    ses = [att_gt(mp, "lemp", "countyreal", "year", "first.treat", se="bootstrap", draws=999, seed=s)
+           .aggregate("simple").se for s in range(3)]
+    assert abs(np.mean(ses) - CSDID_MPDTA_SIMPLE_SE[0]) < 3 * CSDID_MPDTA_SIMPLE_SE[1]

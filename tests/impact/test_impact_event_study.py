@@ -76,9 +76,9 @@ def test_placebo_draw_equals_att_gt_on_the_placebo_panel(monkeypatch):
     captured = {}
     original = mod._permuted_estimates
 
-    def spy(H, gidx, draws, rng, chunk=100):
+    def spy(H, gidx, draws, rng, chunk=100, **kw):
         captured["H"] = H
-        return original(H, gidx, draws, rng, chunk)
+        return original(H, gidx, draws, rng, chunk, **kw)
 
     monkeypatch.setattr(mod, "_permuted_estimates", spy)
     d = simulate_panel(n_units=40, seed=3).data

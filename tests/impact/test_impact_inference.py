@@ -66,8 +66,13 @@ def test_studentized_single_unit_enumerates_all_placebos(sim):
     res = randomization_inference(one, "y", "unit", "year", "first_treat", studentize=True)
     assert res.details["draws"] == 125 and res.n_treated == 1
     assert res.ci[0] < res.estimate < res.ci[1]
-    with pytest.raises(InputError, match="one treated unit"):
-        randomization_inference(d, "y", "unit", "year", "first_treat", studentize=True)
+    assert "studentized exact randomisation inference, 126 assignments" in res.method
+    pooled = randomization_inference(d, "y", "unit", "year", "first_treat", studentize=True, draws=499)
+    assert pooled.n_treated == 5 and "499 random placebo assignments" in pooled.inference
+    ref = att_gt(d, "y", "unit", "year", "first_treat").aggregate("simple").estimate
+    assert pooled.estimate == pytest.approx(ref, abs=1e-10)
+    with pytest.raises(InputError, match="control='never'"):
+        randomization_inference(d, "y", "unit", "year", "first_treat", studentize=True, control="notyet")
 
 
 def test_pre_mean_estimator_equals_twfe_for_one_unit(sim):

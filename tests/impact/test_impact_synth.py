@@ -35,7 +35,7 @@ def test_recovers_convex_weights_and_effect():
     assert res.att == pytest.approx(2.0, abs=1e-2)
     assert (res.gap.loc[2018:] - 2.0).abs().max() < 2e-2
     assert res.placebo_p == pytest.approx(1 / 13)  # the smallest rank among 12 placebos
-    assert res.summary().loc[0, "estimate"] == pytest.approx(res.att)
+    assert res.summary_frame().loc[0, "estimate"] == pytest.approx(res.att)
     assert (res.ci_low, res.ci_high) == res.ci and res.ci_low < 2.0 < res.ci_high
     assert len(res.assumptions) == 3
     assert len(res.caveats()) == 2 and "exakt" in res.caveats()[1]  # exact pre-period fit

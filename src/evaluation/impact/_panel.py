@@ -13,29 +13,60 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from evaluation.checks import require_columns as _require_columns
 from evaluation.errors import EstimationError, InputError
 
 
 def require_columns(df: pd.DataFrame, columns: list[str], what: str) -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"{what}: expected a pandas DataFrame", expected="DataFrame", found=type(df).__name__)
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(
-            f"{what}: column(s) {missing} not in the table",
-            column=missing[0],
-            expected=f"columns {columns}",
-            found=list(df.columns),
-        )
-    if len(df) == 0:
-        raise InputError(f"{what}: the table has no rows", expected="at least one row")
+    """The one column check of the workbench (:func:`evaluation.checks.require_columns`), rows required."""
+    _require_columns(df, columns, what, non_empty=True)
 
 
 def numeric_column(df: pd.DataFrame, column: str, what: str) -> np.ndarray:
+    """The column as floats; refuses text and infinite values (missing stays NaN)."""
     try:
-        return pd.to_numeric(df[column], errors="raise").to_numpy(dtype=float)
+        values = pd.to_numeric(df[column], errors="raise").to_numpy(dtype=float)
     except (TypeError, ValueError) as exc:
         raise InputError(f"{what}: column '{column}' must be numeric", column=column, expected="numbers") from exc
+    inf = np.isinf(values)
+    if inf.any():
+        i = int(np.nonzero(inf)[0][0])
+        raise InputError(
+            f"{what}: column '{column}' has {int(inf.sum())} infinite value(s) (e.g. a rate divided by a "
+            "population of 0); fix them or set them missing",
+            row=str(df.index[i]), column=column, expected="finite numbers or missing", found=float(values[i]),
+        )
+    return values
+
+
+def check_ids(df: pd.DataFrame, unit: str, what: str) -> None:
+    """Refuse unit identifiers that mix numbers and text (they cannot be sorted or matched reliably)."""
+    col = df[unit]
+    if col.dtype == object:
+        kinds = {type(v).__name__ for v in col.dropna().unique()[:100000]}
+        kinds = {"number" if k in ("int", "float", "int64", "float64") else k for k in kinds}
+        if len(kinds) > 1:
+            raise InputError(
+                f"{what}: the unit identifiers in column '{unit}' mix types {sorted(kinds)}; "
+                "use one type (e.g. convert all to text with .astype(str))",
+                column=unit, expected="identifiers of one type", found=sorted(kinds),
+            )
+    if col.isna().any():
+        i = int(np.nonzero(col.isna().to_numpy())[0][0])
+        raise InputError(f"{what}: missing unit identifier", row=str(df.index[i]), column=unit,
+                         expected="an identifier in every row")
+
+
+def treated_dropped_note(dropped: list, g_dropped: np.ndarray, g_all: np.ndarray) -> str:
+    """Note on dropped incomplete units that says how many of them were treated."""
+    n_tr_all = int((np.nan_to_num(g_all) > 0).sum())
+    n_tr_drop = int((np.nan_to_num(g_dropped) > 0).sum())
+    note = f"dropped {len(dropped)} unit(s) with missing periods or outcomes"
+    if n_tr_drop:
+        first = [u for u, gv in zip(dropped, g_dropped) if np.nan_to_num(gv) > 0][:5]
+        note += (f", {n_tr_drop} of the {n_tr_all} treated unit(s) among them ({', '.join(map(str, first))}): "
+                 "the estimate no longer covers these treated units")
+    return note
 
 
 @dataclass(frozen=True)
@@ -75,6 +106,7 @@ def wide_panel(
         raise InputError("unbalanced must be 'error' or 'drop'", expected="'error' | 'drop'", found=unbalanced)
     cols = [outcome, unit, time] + [c for c in (group, treated) if c]
     require_columns(df, cols, what)
+    check_ids(df, unit, what)
     data = df[cols].copy()
     tvals = numeric_column(data, time, what)
     if np.isnan(tvals).any():
@@ -95,7 +127,21 @@ def wide_panel(
 
     # treatment timing per unit
     if group is not None:
-        gv = pd.to_numeric(data[group], errors="coerce").fillna(0.0)
+        gv = pd.to_numeric(data[group], errors="coerce")
+        text_vals = gv.isna() & data[group].notna()
+        if text_vals.any():
+            i = int(np.nonzero(text_vals.to_numpy())[0][0])
+            raise InputError(f"{what}: the first treatment period must be a year, 0 or missing (never treated)",
+                             row=str(data.index[i]), column=group, expected="a number", found=data[group].iloc[i])
+        gv = gv.fillna(0.0)
+        bad_g = (gv < 0) | np.isinf(gv) | ((gv > 0) & (gv != np.round(gv)))
+        if bad_g.any():
+            i = int(np.nonzero(bad_g.to_numpy())[0][0])
+            raise InputError(
+                f"{what}: the first treatment period must be 0 / missing (never treated) or a whole period; "
+                "a negative or fractional value is not a treatment time",
+                row=str(data.index[i]), column=group, expected="0 or a whole period", found=float(gv.iloc[i]),
+            )
         data[group] = gv
         per_unit = data.groupby(unit, sort=True)[group].agg(["min", "max"])
         bad = per_unit.index[per_unit["min"] != per_unit["max"]]
@@ -147,7 +193,8 @@ def wide_panel(
                 expected="a balanced panel",
             )
         dropped = tuple(bad_units)
-        notes.append(f"dropped {len(bad_units)} unit(s) with missing periods or outcomes")
+        notes.append(treated_dropped_note(bad_units, g_unit.loc[incomplete].to_numpy(float),
+                                          g_unit.to_numpy(float)))
         wide = wide.loc[~incomplete]
         g_unit = g_unit.loc[~incomplete]
     if len(wide) == 0:

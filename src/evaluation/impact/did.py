@@ -11,7 +11,13 @@
   (2021, J. Econometrics 225(2)) without covariates, with never-treated or not-yet-treated
   comparison units, and their simple, dynamic (event-time) and group aggregations, as in the R
   package ``did`` (``att_gt`` + ``aggte``). Standard errors come from the influence function
-  (analytic) or the multiplier bootstrap with Mammen weights (seeded).
+  (analytic) or the multiplier bootstrap (seeded) with Rademacher weights, as R ``did``'s
+  ``mboot`` and ``csdid`` (Mammen's two-point weights as an option).
+
+With fewer than :data:`~evaluation.impact.results.MIN_TREATED_ANALYTIC` treated units the analytic,
+cluster-robust and multiplier-bootstrap intervals are too narrow (Cameron, Gelbach & Miller 2008;
+MacKinnon & Webb 2017): every result then carries a note and ``headline_ok=False``; the reports use
+randomisation inference (:mod:`evaluation.impact.inference`).
 
 Why ``att_gt`` is written by hand: without covariates every ATT(g, t) is a difference of group
 means of long differences, so the whole estimator (and its influence function) is a handful of
@@ -42,8 +48,9 @@ import statsmodels.api as sm
 from scipy import stats
 
 from evaluation.errors import EstimationError, InputError
-from evaluation.impact._panel import Panel, numeric_column, require_columns, wide_panel
-from evaluation.impact.results import ImpactResult, normal_ci, t_ci
+from evaluation.impact._panel import Panel, check_ids, numeric_column, require_columns, wide_panel
+from evaluation.impact.results import ImpactResult, few_treated_note, normal_ci, t_ci
+from evaluation.results import ResultMixin, check_alpha, merge_notes
 
 Control = Literal["never", "notyet"]
 Aggregation = Literal["simple", "dynamic", "group"]
@@ -88,6 +95,7 @@ def did_2x2(
     >>> round(did_2x2(pd.concat([d] * 3), "y", "tr", "po").estimate, 10)
     3.0
     """
+    alpha = check_alpha(alpha)
     cols = [outcome, treated, post] + ([cluster] if cluster else [])
     require_columns(df, cols, "did_2x2")
     y = numeric_column(df, outcome, "did_2x2")
@@ -97,6 +105,9 @@ def did_2x2(
         if np.isnan(v).any() or not np.isin(v, (0.0, 1.0)).all():
             raise InputError(f"did_2x2: column '{name}' must be 0/1", column=name, expected="0 or 1")
     keep = ~np.isnan(y)
+    notes: list[str] = []
+    if not keep.all():
+        notes.append(f"{int((~keep).sum())} row(s) with a missing outcome left out")
     y, tr, po = y[keep], tr[keep], po[keep]
     cells = {(a, b): int(((tr == a) & (po == b)).sum()) for a in (0, 1) for b in (0, 1)}
     empty = [k for k, n in cells.items() if n == 0]
@@ -117,6 +128,10 @@ def did_2x2(
         n_t, n_c = int((tr == 1).sum()), int((tr == 0).sum())
         dof = len(y) - 4
     ci, p = t_ci(est, se, dof, alpha)
+    few = few_treated_note(n_t, "cluster-robust interval") if cluster else None
+    if cluster is None:
+        notes.append("HC1 standard errors treat every row as independent; with repeated observations of "
+                     "the same units pass cluster= (and with few treated units use randomisation inference)")
     return ImpactResult(
         estimate=est,
         se=se,
@@ -124,10 +139,12 @@ def did_2x2(
         p=p,
         n_treated=n_t,
         n_control=n_c,
-        method="did_2x2 (OLS interaction)",
-        inference=f"cluster-robust by {cluster}" if cluster else "heteroskedasticity-robust (HC1)",
+        estimator="did_2x2 (OLS interaction)",
+        inference=f"cluster-robust by {cluster}, t({dof})" if cluster else "heteroskedasticity-robust (HC1)",
         alpha=alpha,
         details={"dof": dof, "n_obs": int(len(y)), "cells": cells},
+        notes=merge_notes(notes, few),
+        headline_ok=few is None and cluster is not None,
     )
 
 
@@ -161,14 +178,20 @@ def twfe(
     Under staggered adoption with effects that vary over time TWFE mixes already-treated units
     into the comparison (Goodman-Bacon 2021); :func:`att_gt` avoids that.
     """
+    alpha = check_alpha(alpha)
     cols = [outcome, unit, time, treated] + ([cluster] if cluster and cluster not in (unit,) else [])
     require_columns(df, cols, "twfe")
+    check_ids(df, unit, "twfe")
     data = df[cols].copy()
     data[outcome] = numeric_column(data, outcome, "twfe")
     d = numeric_column(data, treated, "twfe")
     if np.isnan(d).any() or not np.isin(d, (0.0, 1.0)).all():
         raise InputError("twfe: the treatment indicator must be 0 or 1", column=treated, expected="0/1")
     data[treated] = d
+    notes: list[str] = []
+    n_missing = int(data[outcome].isna().sum())
+    if n_missing:
+        notes.append(f"{n_missing} row(s) with a missing outcome left out")
     data = data.dropna(subset=[outcome]).sort_values([unit, time])
     if data.duplicated([unit, time]).any():
         raise InputError("twfe: a unit is observed more than once in a period", column=unit,
@@ -181,7 +204,12 @@ def twfe(
             expected="0 ... 0 1 ... 1 within each unit (absorbing treatment)",
         )
     ever = data.groupby(unit)[treated].transform("max")
-    n_t = int(data.loc[ever == 1, unit].nunique())
+    always = data.groupby(unit)[treated].transform("min")
+    n_always = int(data.loc[always == 1, unit].nunique())
+    if n_always:
+        notes.append(f"{n_always} unit(s) treated in every observed period carry no before-after contrast "
+                     "(their effect is absorbed by the unit effect); not counted as treated")
+    n_t = int(data.loc[(ever == 1) & (always == 0), unit].nunique())
     n_c = int(data.loc[ever == 0, unit].nunique())
     if n_t == 0:
         raise EstimationError("twfe: no treated unit (the treatment indicator is 0 everywhere)")
@@ -205,6 +233,7 @@ def twfe(
     est, se = float(fit.params[0]), float(fit.bse[0])
     G = int(pd.Series(groups).nunique())
     ci, p = t_ci(est, se, G - 1, alpha)
+    few = few_treated_note(n_t, "cluster-robust TWFE interval")
     return ImpactResult(
         estimate=est,
         se=se,
@@ -212,10 +241,12 @@ def twfe(
         p=p,
         n_treated=n_t,
         n_control=n_c,
-        method="twfe (two-way fixed effects)",
-        inference=f"cluster-robust by {cluster or unit}",
+        estimator="twfe (two-way fixed effects)",
+        inference=f"cluster-robust (CR1) by {cluster or unit}, t({G - 1})",
         alpha=alpha,
-        details={"clusters": G, "n_obs": int(len(data))},
+        details={"clusters": G, "n_obs": int(len(data)), "notes": tuple(notes)},
+        notes=merge_notes(notes, few),
+        headline_ok=few is None,
     )
 
 
@@ -405,13 +436,15 @@ def _wif(g: np.ndarray, keep_groups: np.ndarray, n_used: float) -> np.ndarray:
 
 
 @dataclass(frozen=True, eq=False)
-class AttGtResult:
+class AttGtResult(ResultMixin):
     """Group-time average treatment effects ATT(g, t) (Callaway & Sant'Anna 2021).
 
     ``table`` has one row per cell: ``group`` (first treated period), ``time``, ``event_time``,
     ``att`` (in outcome units), ``se``, ``ci_low``, ``ci_high`` (pointwise), ``post``
     (t >= g; rows with t < g are pre-period placebo comparisons), ``n_treated``, ``n_control``.
-    Use :meth:`aggregate` for one summary number.
+    Use :meth:`aggregate` for one summary number. The result-interface attributes
+    (``estimate``, ``se``, ``ci_low``, ``ci_high``, ``p_value``, ``n``, ``method``, ``notes``) are
+    those of the simple aggregation; :meth:`summary_frame` has one row per cell.
     """
 
     table: pd.DataFrame
@@ -426,6 +459,7 @@ class AttGtResult:
     n_treated: int
     n_control: int
     notes: tuple[str, ...] = field(default_factory=tuple)
+    weights: str = "rademacher"
 
     def _se(self, psi: np.ndarray) -> np.ndarray:
         """SE for each column of an N x m influence matrix."""
@@ -433,7 +467,62 @@ class AttGtResult:
         n = float((~np.isnan(self.g)).sum())
         if self.se_method == "analytic":
             return np.sqrt((psi**2).sum(axis=0)) / n
-        return multiplier_bootstrap_se(psi, n, self.draws, self.seed)
+        return multiplier_bootstrap_se(psi, n, self.draws, self.seed, weights=self.weights)
+
+    @property
+    def inference(self) -> str:
+        return ("analytic influence function, normal interval" if self.se_method == "analytic"
+                else f"multiplier bootstrap, {self.weights} weights ({self.draws} draws, seed {self.seed})")
+
+    @property
+    def _simple(self) -> ImpactResult:
+        cache = self.__dict__.setdefault("_cache", {})
+        if "simple" not in cache:
+            cache["simple"] = self.aggregate("simple")
+        return cache["simple"]
+
+    @property
+    def estimate(self) -> float:
+        return self._simple.estimate
+
+    @property
+    def se(self) -> float:
+        return self._simple.se
+
+    @property
+    def ci_low(self) -> float:
+        return self._simple.ci_low
+
+    @property
+    def ci_high(self) -> float:
+        return self._simple.ci_high
+
+    @property
+    def p_value(self) -> float:
+        return self._simple.p_value
+
+    @property
+    def n(self) -> int:
+        return self.n_treated + self.n_control
+
+    @property
+    def method(self) -> str:
+        return f"att_gt (Callaway & Sant'Anna 2021), control={self.control}; {self.inference}"
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per group-time cell: the result columns (``estimate`` = ATT(g, t), pointwise
+        interval and normal p-value, ``n`` = treated + comparison units of the cell), then group,
+        time, event_time, post, n_treated, n_control."""
+        t = self.table
+        se = t["se"].to_numpy(float)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p = np.where(se > 0, 2 * stats.norm.sf(np.abs(t["att"].to_numpy(float) / se)), np.nan)
+        frame = pd.DataFrame({
+            "estimate": t["att"], "se": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"], "p_value": p,
+            "n": t["n_treated"] + t["n_control"], "method": self.method, "alpha": self.alpha,
+            "notes": "; ".join(self.notes),
+        })
+        return pd.concat([frame, t[["group", "time", "event_time", "post", "n_treated", "n_control"]]], axis=1)
 
     def aggregate(self, kind: Aggregation = "simple") -> ImpactResult:
         """One summary of the ATT(g, t): ``"simple"``, ``"dynamic"`` (event time) or ``"group"``.
@@ -487,6 +576,12 @@ class AttGtResult:
         est = float(a @ att)
         se = float(self._se(inf[:, None])[0])
         ci, p = normal_ci(est, se, self.alpha)
+        notes = list(self.notes)
+        few = few_treated_note(self.n_treated, "analytic influence-function interval" if self.se_method == "analytic"
+                               else "multiplier-bootstrap interval")
+        if self.n_treated == 1:
+            notes.append("with a single treated unit the influence-function variance has no treated-side term: "
+                         "it reflects only the comparison units' noise, not the treated unit's")
         return ImpactResult(
             estimate=est,
             se=se,
@@ -494,12 +589,13 @@ class AttGtResult:
             p=p,
             n_treated=self.n_treated,
             n_control=self.n_control,
-            method=f"att_gt {kind} aggregation (Callaway & Sant'Anna 2021), control={self.control}",
-            inference=("analytic influence function" if self.se_method == "analytic"
-                       else f"multiplier bootstrap ({self.draws} draws, seed {self.seed})"),
+            estimator=f"att_gt {kind} aggregation (Callaway & Sant'Anna 2021), control={self.control}",
+            inference=self.inference,
             alpha=self.alpha,
             table=None if kind == "simple" else table,
             details={"influence": inf, "weights": a, "notes": self.notes},
+            notes=merge_notes(notes, few),
+            headline_ok=few is None,
         )
 
     def pretest(self) -> tuple[float, int, float]:
@@ -517,8 +613,6 @@ class AttGtResult:
         k = int(pre.sum())
         return W, k, float(stats.chi2.sf(W, k))
 
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
 
 
 def _effect_table(key: str, keys: np.ndarray, est: np.ndarray, se: np.ndarray, alpha: float) -> pd.DataFrame:
@@ -526,13 +620,26 @@ def _effect_table(key: str, keys: np.ndarray, est: np.ndarray, se: np.ndarray, a
     return pd.DataFrame({key: keys, "estimate": est, "se": se, "ci_low": est - z * se, "ci_high": est + z * se})
 
 
-def multiplier_bootstrap_se(psi: np.ndarray, n: float, draws: int, seed: int | None, chunk: int = 200) -> np.ndarray:
-    """Multiplier-bootstrap SE of ``mean(psi)`` per column with Mammen's two-point weights,
-    robust spread (IQR / 1.349) as in R ``did`` (``mboot``). Seeded; chunked to bound memory."""
+BOOTSTRAP_WEIGHTS = ("rademacher", "mammen")
+
+
+def multiplier_bootstrap_se(psi: np.ndarray, n: float, draws: int, seed: int | None, chunk: int = 200,
+                            weights: str = "rademacher") -> np.ndarray:
+    """Multiplier-bootstrap SE of ``mean(psi)`` per column, robust spread (IQR / 1.349).
+
+    ``weights="rademacher"`` (default) draws +-1 with probability 1/2 each, as R ``did``'s
+    ``mboot`` and ``csdid`` do; ``"mammen"`` draws Mammen's (1993) two-point weights
+    (1 -+ sqrt 5) / 2. Both have mean 0 and variance 1, but with one or two treated units per
+    group Mammen's skewed weights make the spread of a cell collapse (e.g. a cell with 2 treated
+    units: SE 0.21 against 1.23 with Rademacher and 1.22 analytic), so Rademacher is the default.
+    Seeded; chunked to bound memory."""
+    if weights not in BOOTSTRAP_WEIGHTS:
+        raise InputError("bootstrap weights must be 'rademacher' or 'mammen'", expected=" | ".join(BOOTSTRAP_WEIGHTS),
+                         found=weights)
     rng = np.random.default_rng(seed)
     s5 = np.sqrt(5.0)
-    lo, hi = (1 - s5) / 2, (1 + s5) / 2
-    p_lo = (s5 + 1) / (2 * s5)
+    lo, hi = ((1 - s5) / 2, (1 + s5) / 2) if weights == "mammen" else (-1.0, 1.0)
+    p_lo = (s5 + 1) / (2 * s5) if weights == "mammen" else 0.5
     out = np.empty((draws, psi.shape[1]))
     for start in range(0, draws, chunk):
         b = min(chunk, draws - start)
@@ -551,10 +658,14 @@ def att_gt_panel(
     draws: int = 999,
     seed: int | None = 0,
     alpha: float = 0.05,
+    weights: str = "rademacher",
 ) -> AttGtResult:
     """:func:`att_gt` on an already checked wide panel."""
+    alpha = check_alpha(alpha)
     if se not in ("analytic", "bootstrap"):
         raise InputError("se must be 'analytic' or 'bootstrap'", found=se)
+    if weights not in BOOTSTRAP_WEIGHTS:
+        raise InputError("bootstrap weights must be 'rademacher' or 'mammen'", found=weights)
     g, notes = normalise_groups(panel.g, panel.times)
     plan = build_plan(g, panel.times, control, base_period)
     att, psi, n_t, n_c = cell_effects(panel.y, g, plan)
@@ -562,7 +673,7 @@ def att_gt_panel(
     if se == "analytic":
         ses = np.sqrt((psi**2).sum(axis=0)) / n_used
     else:
-        ses = multiplier_bootstrap_se(psi, n_used, draws, seed)
+        ses = multiplier_bootstrap_se(psi, n_used, draws, seed, weights=weights)
     z = stats.norm.ppf(1 - alpha / 2)
     table = pd.DataFrame(
         {
@@ -592,6 +703,7 @@ def att_gt_panel(
         n_treated=int((g[valid] > 0).sum()),
         n_control=int(plan.group_counts[plan.controls.any(axis=0)].sum()),
         notes=tuple(panel.notes) + tuple(notes) + plan.notes,
+        weights=weights,
     )
 
 
@@ -609,6 +721,7 @@ def att_gt(
     seed: int | None = 0,
     alpha: float = 0.05,
     unbalanced: str = "error",
+    weights: str = "rademacher",
 ) -> AttGtResult:
     """Staggered difference-in-differences of Callaway & Sant'Anna (2021), no covariates.
 
@@ -621,8 +734,12 @@ def att_gt(
     control: ``"never"`` (never-treated units only) or ``"notyet"`` (never and not-yet-treated).
     base_period: ``"varying"`` (pre-period cells compare t with t-1, the R default) or
         ``"universal"`` (all cells against g-1).
-    se: ``"analytic"`` (influence function) or ``"bootstrap"`` (multiplier bootstrap, Mammen
-        weights, ``draws`` and ``seed``).
+    se: ``"analytic"`` (influence function) or ``"bootstrap"`` (multiplier bootstrap with
+        ``draws`` draws and ``seed``).
+    weights: multiplier-bootstrap weights, ``"rademacher"`` (+-1, the default of R ``did`` and
+        ``csdid``) or ``"mammen"`` (Mammen's two-point weights; their spread collapses with one or
+        two treated units per group).
+    alpha: significance level of the pointwise intervals (0 < alpha < 0.5).
     unbalanced: ``"error"`` (refuse) or ``"drop"`` (drop incomplete units).
 
     Returns an :class:`AttGtResult` with ``table`` (group, time, att, se, ...) and
@@ -634,5 +751,7 @@ def att_gt(
     :func:`evaluation.impact.inference.randomization_inference` for the report.
     """
     panel = wide_panel(df, outcome, unit, time, group, unbalanced=unbalanced, what="att_gt")
-    res = att_gt_panel(panel, control, base_period=base_period, se=se, draws=draws, seed=seed, alpha=alpha)
+    alpha = check_alpha(alpha)
+    res = att_gt_panel(panel, control, base_period=base_period, se=se, draws=draws, seed=seed, alpha=alpha,
+                       weights=weights)
     return res

@@ -36,16 +36,21 @@ from evaluation.errors import EstimationError, InputError
 from evaluation.impact._panel import wide_panel
 from evaluation.impact.did import Control, att_gt_panel, build_plan, normalise_groups
 from evaluation.impact.inference import _permuted_estimates, coefficients_from_weights
-from evaluation.impact.results import DID_ASSUMPTIONS, ImpactResult, assumption_texts
+from evaluation.impact.results import DID_ASSUMPTIONS, ImpactResult, assumption_texts, few_treated_note
+from evaluation.results import ResultMixin, check_alpha, merge_notes
 
 
 @dataclass(frozen=True, eq=False)
-class EventStudyResult:
+class EventStudyResult(ResultMixin):
     """Event-time effects, the joint pre-trend test and the overall post-period effect.
 
-    table: event_time, estimate, se, ci_low, ci_high, n_groups (one row per event time).
+    table: event_time, estimate, se, ci_low, ci_high, p_value, n_groups (one row per event time;
+        the interval is pointwise at level 1 - alpha, the p-value of "no effect in that year").
     pretrend_stat, pretrend_df, pretrend_p: the joint test that all leads are zero.
     overall: mean of the post-period event-time effects (``aggregate("dynamic")``).
+
+    The result-interface attributes (``estimate``, ``se``, ``ci_low``, ...) are those of
+    ``overall``; :meth:`summary_frame` has one row per event time.
     """
 
     table: pd.DataFrame
@@ -56,8 +61,55 @@ class EventStudyResult:
     inference: str
     n_treated: int
     n_control: int
-    method: str = "event study, dynamic aggregation of ATT(g,t) (Callaway & Sant'Anna 2021)"
+    estimator: str = "event study, dynamic aggregation of ATT(g,t) (Callaway & Sant'Anna 2021)"
     assumptions: tuple[str, ...] = field(default_factory=lambda: assumption_texts(DID_ASSUMPTIONS))
+    alpha: float = 0.05
+    notes: tuple[str, ...] = ()
+    n_assignments: int | None = None
+
+    @property
+    def method(self) -> str:
+        return f"{self.estimator}; {self.inference}"
+
+    @property
+    def estimate(self) -> float:
+        return float(self.overall.estimate)
+
+    @property
+    def se(self) -> float:
+        return float(self.overall.se)
+
+    @property
+    def ci_low(self) -> float:
+        return float(self.overall.ci_low)
+
+    @property
+    def ci_high(self) -> float:
+        return float(self.overall.ci_high)
+
+    @property
+    def p_value(self) -> float:
+        return float(self.overall.p)
+
+    @property
+    def n(self) -> int:
+        return self.n_treated + self.n_control
+
+    @property
+    def post_bands_exclude_zero(self) -> bool:
+        """Whether at least one post-period (event time >= 0) interval excludes 0."""
+        t = self.table[self.table["event_time"] >= 0]
+        return bool(((t["ci_low"] > 0) | (t["ci_high"] < 0)).any())
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per event time: the result columns, then event_time and n_groups."""
+        t = self.table
+        frame = pd.DataFrame({
+            "estimate": t["estimate"], "se": t["se"], "ci_low": t["ci_low"], "ci_high": t["ci_high"],
+            "p_value": t["p_value"], "n": self.n, "method": self.method, "alpha": self.alpha,
+            "notes": "; ".join(self.notes),
+        })
+        return pd.concat([frame, t[["event_time", "n_groups"]]], axis=1)
 
     def caveats(self) -> tuple[str, ...]:
         """German sentences for the report: the pre-trend test and the inference caveats."""
@@ -69,8 +121,6 @@ class EventStudyResult:
             out.append(text("impact", "caveats.pretrend", p=f"{self.pretrend_p:.2f}".replace(".", ",")))
         return tuple(out)
 
-    def summary(self) -> pd.DataFrame:
-        return self.table.copy()
 
 
 def event_study(
@@ -95,6 +145,7 @@ def event_study(
     ``"randomization"`` (re-assign the observed start years, ``draws`` times, seeded).
     ``min_e``/``max_e`` restrict the event times reported and tested.
     """
+    alpha = check_alpha(alpha)
     if inference not in ("analytic", "randomization"):
         raise InputError("inference must be 'analytic' or 'randomization'", found=inference)
     panel = wide_panel(df, outcome, unit, time, group, unbalanced=unbalanced, what="event_study")
@@ -123,6 +174,7 @@ def event_study(
     else:
         overall_est = overall.estimate
     leads = es < 0
+    extra_notes: list[str] = []
     if inference == "analytic":
         g_valid = np.nan_to_num(res.g, nan=-1.0)
         from evaluation.impact.did import _wif
@@ -138,6 +190,9 @@ def event_study(
         se = np.sqrt(np.diag(V))
         z = stats.norm.ppf(1 - alpha / 2)
         lo, hi = theta - z * se, theta + z * se
+        with np.errstate(divide="ignore", invalid="ignore"):
+            p_pt = np.where(se > 0, 2 * stats.norm.sf(np.abs(theta / se)), np.nan)
+        n_assign = None
         k = int(leads.sum())
         if k:
             Vl = V[np.ix_(leads, leads)]
@@ -145,7 +200,10 @@ def event_study(
             p_pre = float(stats.chi2.sf(W, k))
         else:
             W, p_pre = float("nan"), float("nan")
-        inf_label = "analytic influence function"
+        inf_label = "analytic influence function, normal pointwise intervals"
+        few = few_treated_note(res.n_treated, "analytic event-study interval")
+        if few:
+            extra_notes.append(few)
     else:
         g, _ = normalise_groups(panel.g, panel.times)
         keep = ~np.isnan(g)
@@ -169,11 +227,20 @@ def event_study(
         # from the comparison pool keeps the treated units' effects out of the reference
         # distribution (Conley & Taber 2011). The interval is est +- the (1 - alpha) quantile
         # of the placebo estimates' absolute deviation from their mean.
-        perm = _permuted_estimates(Hy, gidx, draws, np.random.default_rng(seed))
+        perm, exact = _permuted_estimates(Hy, gidx, draws, np.random.default_rng(seed), return_exact=True)
+        B = len(perm)
+        n_assign = B + 1  # the placebo assignments and the observed one
         se = perm.std(axis=0, ddof=1)
         dev = np.abs(perm - perm.mean(axis=0))
         c = np.quantile(dev, 1 - alpha, axis=0)
         lo, hi = theta - c, theta + c
+        obs_dev = np.abs(theta - perm.mean(axis=0))
+        p_pt = (1 + (dev >= obs_dev[None, :] - 1e-12).sum(axis=0)) / (1 + B)
+        if 1.0 / n_assign > alpha:
+            extra_notes.append(
+                f"only {B} placebo assignment(s) among the comparison units: the smallest attainable p-value is "
+                f"1/{n_assign} = {1 / n_assign:.3f} > alpha = {alpha:g}, so the yearly bands are the widest placebo "
+                "deviations and no pre-trend can be detected at this level")
         k = int(leads.sum())
         if k:
             # leads carry no treatment (q = 0): compare the standardised sum of squared leads
@@ -182,18 +249,21 @@ def event_study(
             sd[sd == 0] = 1.0
             W = float(((theta[leads] / sd) ** 2).sum())
             Wp = ((pl / sd) ** 2).sum(axis=1)
-            p_pre = float((1 + (Wp >= W - 1e-12).sum()) / (1 + draws))
+            p_pre = float((1 + (Wp >= W - 1e-12).sum()) / (1 + B))
         else:
             W, p_pre = float("nan"), float("nan")
-        inf_label = (f"randomization inference, observed start years given to random comparison units "
-                     f"({draws} draws, seed {seed})")
+        inf_label = (f"exact randomisation inference, observed start years given to every set of comparison "
+                     f"units, {n_assign} assignments" if exact else
+                     f"randomisation inference, observed start years given to random comparison units "
+                     f"({B} draws, seed {seed})")
     table = pd.DataFrame({"event_time": es.astype(int), "estimate": theta, "se": se, "ci_low": lo,
-                          "ci_high": hi, "n_groups": n_groups})
+                          "ci_high": hi, "p_value": p_pt, "n_groups": n_groups})
     if overall_est != overall.estimate:
         overall = ImpactResult(estimate=overall_est, se=float("nan"), ci=(float("nan"), float("nan")),
                                p=float("nan"), n_treated=overall.n_treated, n_control=overall.n_control,
-                               method=overall.method + f", event times {min_e}..{max_e}",
-                               inference="none (restricted window)", alpha=alpha)
+                               estimator=overall.estimator + f", event times {min_e}..{max_e}",
+                               inference="none (restricted window)", alpha=alpha,
+                               notes=("no interval for the overall effect of a restricted event-time window",))
     return EventStudyResult(
         table=table,
         pretrend_stat=W,
@@ -203,4 +273,7 @@ def event_study(
         inference=inf_label,
         n_treated=res.n_treated,
         n_control=res.n_control,
+        alpha=alpha,
+        notes=merge_notes(res.notes, extra_notes),
+        n_assignments=n_assign,
     )

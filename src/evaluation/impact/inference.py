@@ -32,16 +32,18 @@ draws via the Frisch-Waugh-Lovell form of the two-way fixed-effects estimator.
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from evaluation.errors import EstimationError, InputError
 from evaluation.impact._panel import Panel, wide_panel
 from evaluation.impact.did import Aggregation, Control, aggregation_weights, build_plan, normalise_groups
-from evaluation.impact.results import ImpactResult, t_ci
+from evaluation.impact.results import MIN_TREATED_WILD, ImpactResult, t_ci
+from evaluation.results import check_alpha, merge_notes
 
 #: Inference method the reports use for programme effects. Chosen by the simulation study in
 #: ``benchmarks/simulation_impact.py`` (500 replications per scenario, 5 treated of 130
@@ -140,13 +142,52 @@ def pre_mean_coefficients(g: np.ndarray, times: np.ndarray):
     return C, gv, counts
 
 
+def count_assignments(n_units: int, label_counts: list[int]) -> int:
+    """Number of distinct assignments of the treated labels to ``n_units`` units: the
+    multinomial coefficient n! / (n_0! n_1! ...), with ``label_counts`` the number of units per
+    treated label (the rest, n_0, untreated)."""
+    n_tr = int(sum(label_counts))
+    total = math.comb(n_units, n_tr)
+    rest = n_tr
+    for c in label_counts:
+        total *= math.comb(rest, int(c))
+        rest -= int(c)
+    return total
+
+
+def _assignments(N: int, treated_labels: np.ndarray, draws: int, rng: np.random.Generator
+                 ) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Unit indices (draws x n_tr) and the labels they get: every distinct assignment when there
+    are at most ``draws`` of them (``exact=True``), else ``draws`` random ones."""
+    n_tr = len(treated_labels)
+    _, counts = np.unique(treated_labels, return_counts=True)
+    M = count_assignments(N, counts.tolist())
+    if M <= draws:
+        label_orders = sorted(set(itertools.permutations(treated_labels.tolist())))
+        sel, lab = [], []
+        for units in itertools.combinations(range(N), n_tr):
+            for order in label_orders:
+                sel.append(units)
+                lab.append(order)
+        return np.array(sel, dtype=np.int64).reshape(-1, n_tr), np.array(lab).reshape(-1, n_tr), True
+    if n_tr * 4 < N:
+        keys = rng.random((draws, N))
+        sel_r = np.argpartition(keys, n_tr - 1, axis=1)[:, :n_tr]
+    else:
+        sel_r = np.argsort(rng.random((draws, N)), axis=1)[:, :n_tr]
+    labels = treated_labels[np.argsort(rng.random((draws, n_tr)), axis=1)]
+    return sel_r, labels, False
+
+
 def _permuted_estimates(H: np.ndarray, gidx: np.ndarray, draws: int, rng: np.random.Generator,
-                        chunk: int = 100) -> np.ndarray:
-    """Estimates for ``draws`` random re-assignments of the observed group labels.
+                        chunk: int = 100, return_exact: bool = False):
+    """Estimates for the re-assignments of the observed group labels.
 
     ``H`` is (units x groups x k): the contribution of unit i if it belonged to group j (for k
-    outcome matrices at once). Each draw picks as many units as are treated and gives them the
-    observed first-treatment groups in random order. Returns draws x k estimates.
+    outcome matrices at once). Each assignment picks as many units as are treated and gives them
+    the observed first-treatment groups. When the distinct assignments number at most ``draws``
+    they are enumerated exactly (the observed one among them); otherwise ``draws`` random ones
+    are drawn. Returns assignments x k estimates (and, with ``return_exact``, whether exact).
     """
     treated_labels = gidx[gidx > 0]
     n_tr = len(treated_labels)
@@ -154,27 +195,29 @@ def _permuted_estimates(H: np.ndarray, gidx: np.ndarray, draws: int, rng: np.ran
     N = H.shape[0]
     if n_tr > N:
         raise EstimationError(f"randomization inference: {n_tr} treated units but only {N} candidate units")
-    out = np.empty((draws, H.shape[2]))
-    for start in range(0, draws, chunk):
-        b = min(chunk, draws - start)
-        if n_tr * 4 < N:
-            # sample without replacement via random keys, cheaper than full permutations
-            keys = rng.random((b, N))
-            sel = np.argpartition(keys, n_tr - 1, axis=1)[:, :n_tr]
-        else:
-            sel = np.argsort(rng.random((b, N)), axis=1)[:, :n_tr]
-        labels = treated_labels[np.argsort(rng.random((b, n_tr)), axis=1)]
+    sel_all, lab_all, exact = _assignments(N, treated_labels, draws, rng)
+    out = np.empty((len(sel_all), H.shape[2]))
+    for start in range(0, len(sel_all), chunk):
+        sel, labels = sel_all[start : start + chunk], lab_all[start : start + chunk]
         delta = H[sel, labels, :] - H[sel, 0, :]
-        out[start : start + b] = base + delta.sum(axis=1)
-    return out
+        out[start : start + len(sel)] = base + delta.sum(axis=1)
+    return (out, exact) if return_exact else out
 
 
-def _ri_pvalue(est: float, a_obs: float, perm: np.ndarray, q: np.ndarray, tau: np.ndarray) -> np.ndarray:
-    """Two-sided randomisation p-values of H0: effect = tau (vector), counting the observed draw."""
+def _ri_pvalue(est: float, a_obs: float, perm: np.ndarray, q: np.ndarray, tau: np.ndarray,
+               exact: bool = False) -> np.ndarray:
+    """Two-sided randomisation p-values of H0: effect = tau (vector).
+
+    With random draws the observed assignment is counted once more, (1 + #{|T*| >= |T|}) / (1 + B);
+    with exact enumeration (the observed assignment among the M) it is #{|T*| >= |T|} / M. Either
+    way p >= 1 / (number of distinct assignments)."""
     obs = np.abs(est - tau * a_obs)  # len(tau)
     stat = np.abs(perm[None, :] - tau[:, None] * q[None, :])  # len(tau) x draws
     tol = 1e-12 * (1 + obs[:, None])
-    return (1 + (stat >= obs[:, None] - tol).sum(axis=1)) / (1 + perm.shape[0])
+    hits = (stat >= obs[:, None] - tol).sum(axis=1)
+    if exact:
+        return np.maximum(hits, 1) / perm.shape[0]
+    return (1 + hits) / (1 + perm.shape[0])
 
 
 def _invert(pfun, est: float, scale: float, alpha: float) -> tuple[float, float]:
@@ -203,6 +246,115 @@ def _bisect(pfun, rejected: float, accepted: float, alpha: float, iters: int = 4
     return accepted
 
 
+def _studentized_placebos(y: np.ndarray, g: np.ndarray, times: np.ndarray, C: np.ndarray, gidx: np.ndarray,
+                          min_pre: int = 3):
+    """Per treated unit: its contribution to the estimate, its pre-period noise scale, and the
+    studentised placebo contributions of every never-treated unit given the same start.
+
+    With never-treated comparison units every estimator here is ``sum_i c_i . (y_i - ybar_C)``
+    over the treated units i (``c_i`` = row ``C[G_i]``). For treated unit i the scale ``s_i`` is
+    the standard deviation of its pre-period gap to the comparison mean (the periods before its
+    own start); for comparison unit j given i's start, the placebo contribution is
+    ``c_i . (y_j - ybar_{C without j})`` and its scale ``s_j(i)`` likewise against the others.
+    Returns (contrib (n_tr,), D-contrib (n_tr,), scale (n_tr,), Z (n_tr x J)).
+    """
+    ctrl = np.nonzero(gidx == 0)[0]
+    tr = np.nonzero(g > 0)[0]
+    J = len(ctrl)
+    if J < 2:
+        raise EstimationError("studentized randomization inference needs at least 2 comparison units")
+    Yc = y[ctrl]  # J x T
+    sum_c = Yc.sum(axis=0)
+    mean_c = sum_c / J
+    others = (sum_c[None, :] - Yc) / (J - 1)  # J x T: mean of the other comparison units
+    contrib, a_vals, scale, Z = [], [], [], []
+    for i in tr:
+        c = C[gidx[i]]
+        gi = int(np.searchsorted(times, g[i]))
+        if gi < min_pre:
+            raise EstimationError(
+                f"studentized randomization inference needs at least {min_pre} pre-periods per treated unit "
+                f"(a treated unit starting in {int(g[i])} has {gi})")
+        d_i = ((times >= g[i]).astype(float))
+        contrib.append(float(c @ (y[i] - mean_c)))
+        a_vals.append(float(c @ d_i))
+        scale.append(float(np.std(y[i, :gi] - mean_c[:gi], ddof=1)))
+        zc = (Yc - others) @ c
+        sj = np.std((Yc - others)[:, :gi], axis=1, ddof=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            Z.append(np.where(sj > 0, zc / sj, np.nan))
+    return np.array(contrib), np.array(a_vals), np.array(scale), np.vstack(Z)
+
+
+def _studentized_inference(y, g, times, C, gidx, draws, rng, alpha):
+    """Heteroskedasticity-robust placebo inference for few treated units (see
+    :func:`randomization_inference`, ``studentize=True``). Returns a dict of results."""
+    contrib, a_vals, scale, Z = _studentized_placebos(y, g, times, C, gidx)
+    est, A = float(contrib.sum()), float(a_vals.sum())
+    n_tr, J = Z.shape
+    notes: list[str] = []
+    zero_scale = scale <= 1e-12 * (1 + np.abs(y).max())
+    if zero_scale.any():
+        raise EstimationError(
+            "studentized randomization inference: a treated unit's pre-period gap to the comparison mean "
+            "has no variation (exact fit; e.g. a constant outcome), so its noise cannot be estimated")
+    ok = np.isfinite(Z).all(axis=0)
+    if not ok.all():
+        notes.append(f"{int((~ok).sum())} comparison unit(s) without pre-period variation left out as placebos")
+        Z = Z[:, ok]
+        J = Z.shape[1]
+    if J < 2:
+        raise EstimationError("studentized randomization inference: fewer than 2 usable placebo units")
+    M = math.perm(J, n_tr)
+    exact = M <= draws
+    if exact:
+        sel = np.array(list(itertools.permutations(range(J), n_tr)), dtype=np.int64).reshape(-1, n_tr)
+    else:
+        keys = rng.random((draws, J))
+        sel = (np.argpartition(keys, n_tr - 1, axis=1)[:, :n_tr] if n_tr < J
+               else np.argsort(keys, axis=1))
+        sel = sel[:, np.argsort(rng.random(n_tr))] if n_tr > 1 else sel
+    # placebo errors of the pooled estimate: each treated unit's own scale times a placebo's
+    # studentised contribution (Ferman & Pinto 2019: rescale the placebo residuals by the
+    # treated units' variance before comparing)
+    E = (Z[np.arange(n_tr)[None, :], sel] * scale[None, :]).sum(axis=1)
+    B = len(E)
+    absE = np.abs(E)
+
+    def pfun(tau: np.ndarray) -> np.ndarray:
+        obs = np.abs(est - np.asarray(tau, float) * A)
+        tol = 1e-12 * (1 + obs[:, None])
+        return (1 + (absE[None, :] >= obs[:, None] - tol).sum(axis=1)) / (1 + B)
+
+    n_assign = B + 1 if exact else M + 1
+    small_pool = (1.0 / (B + 1)) > alpha if exact else False
+    if small_pool:
+        from scipy import stats as _st
+
+        zs = Z.ravel()
+        zsd = float(np.std(zs, ddof=1))
+        half = float(_st.t.ppf(1 - alpha / 2, J - 1) * np.sqrt(1 + 1 / J) * zsd * np.sqrt((scale**2).sum()))
+        ci = ((est - half) / A, (est + half) / A)
+        ci = (min(ci), max(ci))
+        label = (f"t-based placebo prediction interval, {J} placebo units; p-value from exact randomisation "
+                 f"inference, {n_assign} assignments")
+        notes.append(
+            f"with {J} comparison unit(s) the smallest attainable randomisation p-value is 1/{n_assign} = "
+            f"{1 / n_assign:.3f} > alpha = {alpha:g}, so the rank test cannot reject at this level; the interval "
+            "is a t-based placebo prediction interval instead (assumes normally distributed studentised "
+            "placebo effects), the p-value stays the exact randomisation p-value")
+    else:
+        q = float(np.quantile(absE, 1 - alpha))
+        # the interval inverts the same rank test that gives p (so 0 is outside iff p <= alpha)
+        ci = _invert(pfun, est / A, q / max(abs(A), 1e-12), alpha)
+        label = (f"studentized exact randomisation inference, {n_assign} assignments" if exact else
+                 f"studentized randomisation inference, {B} random placebo assignments of {n_assign}")
+    return {"estimate": est / A if A != 0 else est, "est_raw": est, "A": A, "ci": ci,
+            "p": float(pfun(np.array([0.0]))[0]), "pfun": pfun, "se": float(np.std(E, ddof=1)) / abs(A),
+            "label": label, "notes": notes, "draws": B, "exact": exact, "n_assignments": n_assign,
+            "distribution": E, "scale": scale}
+
+
 def randomization_inference_panel(
     panel: Panel,
     *,
@@ -216,14 +368,19 @@ def randomization_inference_panel(
     estimator: str = "att_gt",
 ) -> ImpactResult:
     """:func:`randomization_inference` on a checked wide panel."""
+    alpha = check_alpha(alpha)
     if draws < 99:
         raise InputError("randomization inference needs at least 99 draws", found=draws, expected=">= 99")
     if estimator not in ("att_gt", "pre_mean"):
         raise InputError("estimator must be 'att_gt' or 'pre_mean'", found=estimator)
     g, notes = normalise_groups(panel.g, panel.times)
+    notes = list(panel.notes) + list(notes)
     keep = ~np.isnan(g)
     y, g = panel.y[keep], g[keep]
     if estimator == "att_gt":
+        if studentize and control != "never":
+            raise InputError("studentize=True needs control='never' (placebos are drawn from the never-treated units)",
+                             found=control, expected="'never'")
         C, plan = linear_coefficients(g, panel.times, control, aggregation)
         group_values, group_counts = plan.group_values, plan.group_counts
         n_c = int(plan.group_counts[plan.controls.any(axis=0)].sum())
@@ -232,93 +389,79 @@ def randomization_inference_panel(
         C, group_values, group_counts = pre_mean_coefficients(g, panel.times)
         n_c = int(group_counts[0])
         method = "difference-in-differences against the pre-period mean, never-treated comparison"
+    if n_c == 0:
+        raise EstimationError("randomization inference: no comparison units")
     gidx = np.searchsorted(group_values, g)
-    D = ((g[:, None] > 0) & (panel.times[None, :] >= g[:, None])).astype(float)
-    Y2 = np.stack([y, D], axis=2)  # N x T x 2
-    H = np.einsum("ntk,gt->ngk", Y2, C)  # N x groups x 2
-    rows = np.arange(len(g))
-    est, a_obs = H[rows, gidx, :].sum(axis=0)
     n_tr = int((g > 0).sum())
-    if studentize and n_tr != 1:
-        raise InputError("studentize=True is implemented for one treated unit (a single municipality)",
-                         expected="exactly one treated unit", found=n_tr)
+    _check_exact_fit(y, g, panel.times)
+    rng = np.random.default_rng(seed)
     if studentize:
-        # exact enumeration: every unit in turn gets the treated unit's start; each placebo
-        # estimate is divided by that unit's pre-period noise (RMSE of its gap to the others'
-        # mean before the start), which keeps the test valid when small municipalities are
-        # noisier than large ones.
-        i_tr = int(np.nonzero(g > 0)[0][0])
-        gi = int(np.searchsorted(panel.times, g[i_tr]))
-        if gi < 3:
-            raise EstimationError("studentized randomization inference needs at least 3 pre-periods")
-        base = H[:, 0, :].sum(axis=0)
-        all_est = base[None, :] + H[:, gidx[i_tr], :] - H[:, 0, :]  # N x 2
-        pre = y[:, :gi]
-        others = (pre.sum(axis=0)[None, :] - pre) / (len(g) - 1)
-        gap = pre - others
-        scale = gap.std(axis=1, ddof=1)
-        scale = np.where(scale > 0, scale, np.nan)
-        perm, q = all_est[:, 0] / scale, all_est[:, 1] / scale
-        obs_scale = scale[i_tr]
-        perm, q = np.delete(perm, i_tr), np.delete(q, i_tr)
-        ok = np.isfinite(perm)
-        perm, q = perm[ok], q[ok]
-        est_s, a_s = est / obs_scale, a_obs / obs_scale
-
-        def pfun(tau: np.ndarray) -> np.ndarray:
-            return _ri_pvalue(est_s, a_s, perm, q, np.asarray(tau, float))
-
-        draws_used = len(perm)
-        spread_raw = float(np.std(perm * obs_scale, ddof=1))
+        r = _studentized_inference(y, g, panel.times, C, gidx, draws, rng, alpha)
+        notes += r["notes"]
+        pfun = r["pfun"]
+        A = r["A"]
+        est = r["estimate"]
+        p0, ci, spread, label = r["p"], r["ci"], r["se"], r["label"]
+        details = {"draws": r["draws"], "seed": seed, "exact": r["exact"], "n_assignments": r["n_assignments"],
+                   "distribution": r["distribution"], "scale": r["scale"], "studentized": True}
+        if null is not None:
+            details["p_null"] = float(pfun(np.array([float(null)]))[0])
     else:
-        rng = np.random.default_rng(seed)
-        perm_all = _permuted_estimates(H, gidx, draws, rng)
+        D = ((g[:, None] > 0) & (panel.times[None, :] >= g[:, None])).astype(float)
+        Y2 = np.stack([y, D], axis=2)  # N x T x 2
+        H = np.einsum("ntk,gt->ngk", Y2, C)  # N x groups x 2
+        rows = np.arange(len(g))
+        est, a_obs = H[rows, gidx, :].sum(axis=0)
+        perm_all, exact = _permuted_estimates(H, gidx, draws, rng, return_exact=True)
         perm, q = perm_all[:, 0], perm_all[:, 1]
 
         def pfun(tau: np.ndarray) -> np.ndarray:
-            return _ri_pvalue(est, a_obs, perm, q, np.asarray(tau, float))
+            return _ri_pvalue(est, a_obs, perm, q, np.asarray(tau, float), exact=exact)
 
-        draws_used = draws
-        spread_raw = None
-
-    p0 = float(pfun(np.array([0.0]))[0])
-    spread = spread_raw if spread_raw is not None else float(np.std(perm - est * q, ddof=1))
-    small_pool = studentize and (1.0 / (1 + len(perm)) > alpha)
-    if small_pool:
-        # too few placebos for the rank test to ever reject at alpha (p >= 1/(J+1)): use the
-        # placebo prediction interval instead, est +- t(J-1) * sqrt(1 + 1/J) * sd(scaled placebos)
-        # * own scale, exact when the scaled placebo estimates are normal and exchangeable with
-        # the model municipality's (Conley & Taber 2011 in spirit).
-        J = len(perm)
-        if J < 3:
-            raise EstimationError(f"randomization inference: only {J} comparison unit(s); at least 3 needed")
-        half = float(stats.t.ppf(1 - alpha / 2, J - 1) * np.sqrt(1 + 1 / J) * np.std(perm, ddof=1) * obs_scale)
-        ci = (float(est - half), float(est + half))
-        tstat = float(est / obs_scale / (np.std(perm, ddof=1) * np.sqrt(1 + 1 / J)))
-        p0 = float(2 * stats.t.sf(abs(tstat), J - 1))
-    else:
+        counts = [int(c) for c in np.unique(g[g > 0], return_counts=True)[1]]
+        n_assign = count_assignments(len(g), counts)
+        p0 = float(pfun(np.array([0.0]))[0])
+        spread = float(np.std(perm - est * q, ddof=1))
         ci = _invert(pfun, float(est), spread, alpha)
-    details = {"draws": draws_used, "seed": seed, "notes": tuple(panel.notes) + tuple(notes),
-               "distribution": perm - est * q, "studentized": studentize}
-    if null is not None:
-        details["p_null"] = float(pfun(np.array([float(null)]))[0])
-    if n_c == 0:
-        raise EstimationError("randomization inference: no comparison units")
+        label = (f"exact randomisation inference over adoption dates, {n_assign} assignments" if exact else
+                 f"randomisation inference over adoption dates, {draws} random draws of {n_assign} assignments "
+                 f"(seed {seed})")
+        if 1.0 / n_assign > alpha:
+            notes.append(f"only {n_assign} distinct assignments: the smallest attainable p-value is 1/{n_assign} = "
+                         f"{1 / n_assign:.3f} > alpha = {alpha:g}, so no effect can be significant at this level "
+                         "and the interval is unbounded or very wide")
+        if n_tr < len(g) and n_tr > 0:
+            notes.append("plain randomisation inference assumes the treated units are as noisy as the comparison "
+                         "units; with smaller (noisier) model municipalities use studentize=True")
+        details = {"draws": len(perm), "seed": seed, "exact": exact, "n_assignments": n_assign,
+                   "distribution": perm - est * q, "studentized": False}
+        if null is not None:
+            details["p_null"] = float(pfun(np.array([float(null)]))[0])
+    details["notes"] = tuple(notes)
     return ImpactResult(
         estimate=float(est),
         se=spread,
-        ci=ci,
+        ci=(float(ci[0]), float(ci[1])),
         p=p0,
         n_treated=n_tr,
         n_control=n_c,
-        method=method,
-        inference=(f"placebo prediction interval (t), {draws_used} placebo units - too few for a rank test"
-                   if small_pool else
-                   f"studentized randomization inference, all {draws_used} placebo units" if studentize
-                   else f"randomization inference over adoption dates ({draws} draws, seed {seed})"),
+        estimator=method,
+        inference=label,
         alpha=alpha,
         details=details,
+        notes=merge_notes(notes),
     )
+
+
+def _check_exact_fit(y: np.ndarray, g: np.ndarray, times: np.ndarray) -> None:
+    """Refuse an outcome without any variation beyond unit and period effects (e.g. constant):
+    every estimate and placebo is then 0 and a test would report a spurious exact result."""
+    resid = y - y.mean(axis=1, keepdims=True) - y.mean(axis=0, keepdims=True) + y.mean()
+    scale = max(float(np.abs(y).max()), 1.0)
+    if float(np.abs(resid).max()) <= 1e-10 * scale:
+        raise EstimationError(
+            "randomization inference: the outcome has no variation beyond unit and period effects (e.g. it is "
+            "constant); every placebo estimate equals the observed one exactly, so there is nothing to test")
 
 
 def randomization_inference(
@@ -444,6 +587,7 @@ def wild_cluster_bootstrap(
     inversion (faster; ``ci`` is then NaN) - useful in simulations, where coverage equals
     the share of non-rejections of the true value (``null``, ``details["p_null"]``).
     """
+    alpha = check_alpha(alpha)
     panel = wide_panel(df, outcome, unit, time, treated=treated, unbalanced=unbalanced, what="wild_cluster_bootstrap")
     g = panel.g
     if (g > 0).sum() == 0:
@@ -461,17 +605,28 @@ def wild_cluster_bootstrap(
     details = {"draws": draws, "seed": seed, "weights": weights, "notes": panel.notes}
     if null is not None:
         details["p_null"] = wb.pvalue(float(null))
+    n_tr = int((g > 0).sum())
+    notes = list(panel.notes)
+    few = n_tr < MIN_TREATED_WILD
+    if few:
+        notes.append(
+            f"wild cluster bootstrap with {n_tr} treated cluster(s): with fewer than {MIN_TREATED_WILD} treated "
+            "clusters the restricted wild bootstrap is not informative (its interval is extremely wide or "
+            "unbounded; MacKinnon & Webb 2017) and must not be the headline interval; use studentized "
+            "randomisation inference")
     return ImpactResult(
         estimate=wb.tau,
         se=wb.se,
         ci=ci,
         p=p0,
-        n_treated=int((g > 0).sum()),
+        n_treated=n_tr,
         n_control=int((g == 0).sum()),
-        method="twfe (two-way fixed effects)",
+        estimator="twfe (two-way fixed effects)",
         inference=f"wild cluster bootstrap-t, restricted, {weights} weights ({draws} draws, seed {seed})",
         alpha=alpha,
         details=details,
+        notes=merge_notes(notes),
+        headline_ok=not few,
     )
 
 

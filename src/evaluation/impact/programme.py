@@ -42,6 +42,7 @@ from evaluation.impact.did import att_gt_panel
 from evaluation.impact.inference import DEFAULT_ESTIMATOR, DEFAULT_INFERENCE, randomization_inference_panel
 from evaluation.impact.results import ImpactResult
 from evaluation.impact.synth import synthetic_control
+from evaluation.results import check_alpha
 
 METHODS = ("randomization", "synthetic_control", "analytic")
 
@@ -104,6 +105,7 @@ def estimate_programme_effects(
     >>> # eff = estimate_programme_effects(values, municipalities, "erw_01")
     >>> # eff.table[["municipality_id", "estimate", "ci_low", "ci_high"]]
     """
+    alpha = check_alpha(alpha)
     if method not in METHODS:
         raise InputError(f"unknown method {method!r}", expected=" | ".join(METHODS), found=method)
     if errors not in ("raise", "collect"):
@@ -157,7 +159,8 @@ def estimate_programme_effects(
             results[mid] = res
             row.update({"estimate": res.estimate, "se": res.se, "ci_low": res.ci[0], "ci_high": res.ci[1],
                         "p": res.p, "n_treated": 1, "n_control": res.n_control, **info,
-                        "method": res.method, "inference": res.inference, "error": None})
+                        "method": res.method, "inference": res.inference, "error": None,
+                        "notes": "; ".join(res.notes), "headline_ok": getattr(res, "headline_ok", True)})
         except (EstimationError, InputError) as exc:
             if errors == "raise":
                 raise
@@ -175,7 +178,8 @@ def estimate_programme_effects(
                          "estimate": pooled.estimate, "se": pooled.se, "ci_low": pooled.ci[0],
                          "ci_high": pooled.ci[1], "p": pooled.p, "n_treated": pooled.n_treated,
                          "n_control": pooled.n_control, "pre_periods": np.nan, "post_periods": np.nan,
-                         "method": pooled.method, "inference": pooled.inference, "error": None})
+                         "method": pooled.method, "inference": pooled.inference, "error": None,
+                         "notes": "; ".join(pooled.notes), "headline_ok": pooled.headline_ok})
         except (EstimationError, InputError) as exc:
             notes.append(f"pooled estimate not possible: {exc}")
     return ProgrammeEffects(indicator_id=str(indicator_id), table=pd.DataFrame(rows), results=results,
@@ -242,4 +246,12 @@ def _pooled(wide, models, pool_ids, method, alpha, draws, seed, notes, estimator
     panel = Panel(y=sub.to_numpy(float), g=g, units=sub.index.to_numpy(), times=times)
     if method == "analytic":
         return att_gt_panel(panel, alpha=alpha).aggregate("simple")
-    return randomization_inference_panel(panel, draws=draws, seed=seed, alpha=alpha, estimator=estimator)
+    # studentized placebo inference (robust to model municipalities noisier than the pool) when
+    # every model municipality has at least 3 pre-programme years, else plain randomisation
+    n_pre = [int((times < gv).sum()) for gv in g if gv > 0]
+    studentize = bool(n_pre) and min(n_pre) >= 3
+    if not studentize:
+        notes.append("pooled: a model municipality has fewer than 3 pre-programme years, so the pooled interval "
+                     "uses plain randomisation inference (assumes model municipalities as noisy as the pool)")
+    return randomization_inference_panel(panel, draws=draws, seed=seed, alpha=alpha, estimator=estimator,
+                                         studentize=studentize)

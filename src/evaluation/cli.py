@@ -1,4 +1,4 @@
-"""The command line: ``evaluation demo-data | validate | run | fetch-genesis``.
+"""The command line: ``evaluation demo-data | validate | run | import | template | fetch-genesis``.
 
 Every command has ``--help``. Bad input ends with one clear message per problem on stderr and exit
 code 2; an unexpected failure ends with a short message and exit code 1 (``--debug`` shows the
@@ -77,6 +77,37 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_FAILED if failed else EXIT_OK
 
 
+def _cmd_import(args: argparse.Namespace) -> int:
+    from .importing import run_import
+    from .texts import text
+
+    recipes = Path(args.recipes) if args.recipes else None
+    if recipes is None and args.params:
+        from .params import load_params
+
+        p = load_params(args.params)
+        recipes = p.resolve(p.sources.recipes if p.sources else "data/raw/sources.yaml")
+    result = run_import(recipes or Path("data/raw/sources.yaml"), Path(args.out))
+    rows = ", ".join(f"{k} {n}" for k, (_, n) in result.tables.items())
+    print(text("importing", "console.done", n=len(result.tables), out=result.folder, rows=rows))
+    if len(result.revisions):
+        print(text("importing", "console.revisions", n=len(result.revisions),
+                   file=result.folder / "provenance" / "revisions.csv"))
+    if result.unchanged:
+        print(text("importing", "console.unchanged"))
+    return EXIT_OK
+
+
+def _cmd_template(args: argparse.Namespace) -> int:
+    from .importing import write_template
+    from .texts import text
+
+    for kind in args.kind:
+        path = write_template(kind, Path(args.out))
+        print(text("importing", "template.written", kind=kind, path=path))
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evaluation",
@@ -114,6 +145,24 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pdf", action="store_true", help="also print each report to PDF (headless Chromium)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("import", help="build the data folder from the raw files with the recipes (sources.yaml)",
+                       description="Build data/processed/ from data/raw/ with the recipes of sources.yaml: official "
+                                   "tables, survey files, QDA exports, Excel templates. Validates the result against "
+                                   "the contracts, writes a provenance file per table; nothing is written on error.")
+    p.add_argument("--recipes", default=None, help="recipe file (default: sources.recipes of --params, else data/raw/sources.yaml)")
+    p.add_argument("--params", default=None, help="a parameter file whose 'sources.recipes' names the recipe file")
+    p.add_argument("--out", default="data/processed", help="data folder to build (default: data/processed)")
+    p.set_defaults(func=_cmd_import)
+
+    from .importing.templates import TEMPLATES
+
+    p = sub.add_parser("template", help="write empty Excel templates (measures, network, events, participants, index)",
+                       description="Write Excel templates with German headers, drop-down lists and an explanation "
+                                   "sheet; fill them in and name them in sources.yaml (reader: template).")
+    p.add_argument("kind", nargs="+", choices=sorted(TEMPLATES), help="which template(s)")
+    p.add_argument("--out", default="data/raw", help="folder (or .xlsx file for one template; default: data/raw)")
+    p.set_defaults(func=_cmd_template)
 
     try:
         from .io.genesis_api import add_cli as add_genesis_cli

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 from pathlib import Path
 
 import pytest
@@ -57,7 +56,9 @@ def test_validate_ok_on_valid_folder(tmp_path, capsys):
         "erlangen,erlangen,2020,arbeitslose_sb_anteil,50,800,6.25,BA,\n", encoding="utf-8")
     params = tmp_path / "params"
     params.mkdir()
-    shutil.copy(ROOT / "params" / "erlangen.yaml", params / "erlangen.yaml")
+    # the copied file names the shipped official table relative to the project root: point it there
+    (params / "erlangen.yaml").write_text((ROOT / "params" / "erlangen.yaml").read_text(encoding="utf-8").replace(
+        "official_context: data/", f"official_context: {ROOT}/data/"), encoding="utf-8")
     code = main(["validate", "--params", str(params), "--data", str(data)])
     out = capsys.readouterr().out
     assert code == EXIT_OK, out

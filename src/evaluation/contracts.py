@@ -556,9 +556,22 @@ def check_references(
 
 
 def empty_table(contract: str | Contract) -> pd.DataFrame:
-    """An empty frame with the contract's columns (for a municipality with no such data)."""
+    """An empty frame with the contract's columns and dtypes (for a municipality with no such data).
+
+    The dtypes are the contract's, so the placeholder of an optional table that is absent passes
+    :func:`validate` like a file with a header and no rows would.
+
+    >>> len(validate(empty_table("measures"), "measures"))
+    0
+    """
     c = CONTRACTS[contract] if isinstance(contract, str) else contract
-    return pd.DataFrame({col: pd.Series(dtype=object) for col in c.columns})
+    columns = {}
+    for name, col in c.schema.columns.items():
+        try:
+            columns[name] = pd.Series(dtype=col.dtype.type) if col.dtype is not None else pd.Series(dtype=object)
+        except (TypeError, ValueError):  # pragma: no cover - a dtype pandas cannot make empty
+            columns[name] = pd.Series(dtype=object)
+    return pd.DataFrame(columns)
 
 
 # -- rules across the files of a data folder (what the report chapters rely on) ---------------------

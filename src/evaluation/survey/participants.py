@@ -34,10 +34,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 from scipy import stats
-from statsmodels.stats.proportion import proportion_confint
 
 from ..contracts import validate
 from ..errors import InputError
+from ..indicators.rates import wilson_interval  # the one Wilson interval of the workbench
 
 #: indicator -> (source column, Wirkungsstufe, kind, threshold for "yes")
 INDICATORS: dict[str, tuple[str, int, str, float | None]] = {
@@ -50,18 +50,6 @@ INDICATORS: dict[str, tuple[str, int, str, float | None]] = {
 }
 
 COLUMNS = ["indicator", "wirkungsstufe", "n", "count", "share", "mean", "ci_low", "ci_high", "small_n", "method"]
-
-
-def wilson_interval(count: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for ``count`` successes out of ``n`` (NaN for n = 0).
-
-    >>> [round(x, 4) for x in wilson_interval(2, 3)]
-    [0.2077, 0.9385]
-    """
-    if n == 0:
-        return (np.nan, np.nan)
-    lo, hi = proportion_confint(count, n, alpha=1 - level, method="wilson")
-    return float(lo), float(hi)
 
 
 def participant_summary(responses: pd.DataFrame, *, by: Sequence[str] = ("municipality_id", "measure_id"),
@@ -93,7 +81,7 @@ def participant_summary(responses: pd.DataFrame, *, by: Sequence[str] = ("munici
             if kind == "share":
                 yes = s.astype(bool) if col in ("in_target_group", "has_disability") else (s.astype(float) >= top_box)
                 count = int(yes.sum())
-                lo, hi = wilson_interval(count, n, level)
+                lo, hi = wilson_interval(count, n, alpha=1 - level)
                 row.update(count=count if n else np.nan, share=count / n if n else np.nan, mean=np.nan, ci_low=lo, ci_high=hi,
                            method="share with Wilson score interval (Wilson 1927)")
             else:
@@ -132,7 +120,9 @@ def participant_overview(responses: pd.DataFrame, measures: pd.DataFrame | None 
     wide = wide.merge(n_resp.reset_index(), on=keys, how="left")
     wide["small_n"] = wide["n_respondents"] < min_n
     if measures is not None:
-        m = validate(measures, "measures")[keys + ["title"]]
+        # an absent optional measures.csv arrives as an empty placeholder: nothing to validate, no titles
+        m = validate(measures, "measures") if len(measures) else measures
+        m = m.reindex(columns=keys + ["title"])
         wide = wide.merge(m, on=keys, how="left")
     order = keys + (["title"] if measures is not None else []) + ["n_respondents"]
     return wide[order + [c for c in wide.columns if c not in order]]

@@ -1,0 +1,1 @@
+"""Impact-oriented planning (Wirkungsorientierte Planung): what can the monitoring detect, is the target within reach?"""

@@ -25,7 +25,8 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Iterable, Sequence
+from typing import Any
+from collections.abc import Callable, Iterable, Sequence
 
 import numpy as np
 import pandas as pd
@@ -71,6 +72,51 @@ def format_number(value: Any, decimals: int = 1, *, integer: bool = False) -> st
         s = f"{float(value):,.{decimals}f}"
         return s.replace(",", "\u0001").replace(".", ",").replace("\u0001", ".")
     return str(value)
+
+
+#: columns that hold years or survey waves: always shown as a whole year ("2018"), never "2.018" or "2018.0"
+YEAR_COLUMN = re.compile(r"^(?:year|wave|jahr|welle|baseline_year|target_year|latest_year|first_year|last_year|"
+                         r"first|last|start|end|[a-z_]*_year)$")
+
+
+def format_year(value: Any) -> str:
+    """A year as four digits without thousands separator or decimals; '–' when missing.
+
+    >>> format_year(2018.0), format_year("2021"), format_year(None)
+    ('2018', '2021', '–')
+    """
+    if value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    try:
+        f = float(value)
+    except (TypeError, ValueError):
+        return str(value)
+    return str(int(f)) if f.is_integer() else str(value)
+
+
+def numerus(n: Any, one: str, many: str) -> str:
+    """``one`` if ``n`` is exactly 1, else ``many`` (German: 0 and 2+ take the plural).
+
+    >>> numerus(1, "Interview", "Interviews"), numerus(0, "Ziel", "Ziele")
+    ('Interview', 'Ziele')
+    """
+    try:
+        return one if float(n) == 1 else many
+    except (TypeError, ValueError):
+        return many
+
+
+def count_noun(n: Any, noun: str) -> str:
+    """A count with its noun in the right number, from ``nouns`` in ``texts/report.yaml``:
+    ``count_noun(1, "begehung")`` -> '1 Begehung', ``count_noun(8, "interview")`` -> '8 Interviews'.
+
+    Unknown nouns are an error (add them to the YAML), so no '1 Interviews' slips through.
+
+    >>> count_noun(1, "begehung"), count_noun(8, "interview"), count_noun(1234, "massnahme")
+    ('1 Begehung', '8 Interviews', '1.234 Maßnahmen')
+    """
+    one, many = text("report", f"nouns.{noun}.one"), text("report", f"nouns.{noun}.many")
+    return f"{format_number(n, integer=True)} {numerus(n, one, many)}"
 
 
 class Block:
@@ -149,7 +195,7 @@ class Section(Block):
     def __post_init__(self) -> None:
         self.anchor = unique_anchor(self.anchor or slug(self.title))
 
-    def add(self, *blocks: Block | None) -> "Section":
+    def add(self, *blocks: Block | None) -> Section:
         self.blocks.extend(b for b in blocks if b is not None)
         return self
 
@@ -231,6 +277,12 @@ class Table(Block):
         if suppressed:
             return (f'<td{kind_attr} class="num suppressed" title="{esc(flag)}">'
                     f'<span aria-hidden="true">{SUPPRESSED_SYMBOL}</span><span class="sr-only">{esc(flag)}</span></td>')
+        if spec.kind == "year" or (spec.kind in ("text", "number") and YEAR_COLUMN.match(spec.name)
+                                   and _is_num(value) and 1000 <= float(value) <= 2999):
+            return f'<td class="num">{esc(format_year(value))}</td>' if spec.kind != "text" else \
+                f"<td>{esc(format_year(value))}</td>"
+        if spec.kind == "text" and _is_num(value) and float(value).is_integer():
+            return f"<td>{esc(str(int(value)))}</td>"
         if spec.kind == "text":
             return f"<td>{esc(value if value is not None and not (isinstance(value, float) and math.isnan(value)) else '–')}</td>"
         if spec.kind == "count":
@@ -252,7 +304,10 @@ class Table(Block):
                 if self.flags is not None and spec.name in self.flags.columns:
                     flag = self.flags.iloc[i][spec.name]
                 if spec.name == self.row_header:
-                    cells.append(f'<th scope="row">{esc(row[spec.name])}</th>')
+                    v = row[spec.name]
+                    shown = format_year(v) if (YEAR_COLUMN.match(spec.name) and _is_num(v)) else (
+                        str(int(v)) if _is_num(v) and float(v).is_integer() else v)
+                    cells.append(f'<th scope="row">{esc(shown)}</th>')
                 else:
                     cells.append(self._cell(spec, row[spec.name], flag))
             rows.append("<tr>" + "".join(cells) + "</tr>")
@@ -300,7 +355,9 @@ class Figure(Block):
             self.draw(ax)
             fig.tight_layout()
             buf = io.BytesIO()
-            fig.savefig(buf, format="png", metadata={"Software": None})
+            # the words drawn into the figure (titles, axis labels, ticks, legend, annotations) travel in
+            # the PNG's text chunk, so that the reader-text scan can check them like the page's text
+            fig.savefig(buf, format="png", metadata={"Software": None, "Text": " | ".join(drawn_texts(fig))})
             return buf.getvalue()
         finally:
             plt.close(fig)
@@ -310,8 +367,14 @@ class Figure(Block):
         return (f'<figure><img src="data:image/png;base64,{data}" alt="{esc(self.alt)}" width="{int(self.width * 110)}" '
                 f'height="{int(self.height * 110)}"><figcaption>{esc(self.caption)}</figcaption>'
                 f'<details class="figure-table"><summary>{esc(text("report", "blocks.figure_table", caption=self.caption))}</summary>'
-
                 f"{self.table.html()}</details></figure>")
+
+
+def drawn_texts(fig: Any) -> list[str]:
+    """Every non-empty text a matplotlib figure shows (tick labels, titles, legends, annotations)."""
+    from matplotlib.text import Text
+
+    return [t.get_text() for t in fig.findobj(Text) if t.get_visible() and t.get_text().strip()]
 
 
 def blocks_html(blocks: Iterable[Block]) -> str:

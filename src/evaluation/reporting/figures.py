@@ -9,7 +9,8 @@ the figure's data table.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -18,6 +19,65 @@ OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "
 MARKERS = ["o", "s", "^", "D", "v", "P", "X", "*"]
 LINESTYLES = ["-", "--", "-.", ":", "-", "--", "-.", ":"]
 TEXT_COLOUR = "#1a1a1a"
+#: target status -> colour that matches the word (Okabe & Ito): reached = bluish green, on track = sky
+#: blue, off track = vermillion, not assessable = grey; "nicht auf Kurs" is never green
+STATUS_COLOURS = {
+    "erreicht": "#009E73", "achieved": "#009E73",
+    "auf Kurs": "#56B4E9", "on_track": "#56B4E9",
+    "nicht auf Kurs": "#D55E00", "off_track": "#D55E00",
+    "nicht bewertbar": "#8C8C8C", "not_assessable": "#8C8C8C",
+}
+#: hatch per status, so the status does not rest on colour alone (WCAG 1.4.1)
+STATUS_HATCHES = {"erreicht": "", "achieved": "", "auf Kurs": "//", "on_track": "//",
+                  "nicht auf Kurs": "xx", "off_track": "xx", "nicht bewertbar": "..", "not_assessable": ".."}
+
+
+def readable_label(value: Any, labels: Mapping[Any, str] | None = None) -> str:
+    """The label a reader sees for a data value in a legend or on an axis.
+
+    ``labels`` first; then whole-number floats as integers (a wave ``2018.0`` is "2018"); then the
+    indicator register's names for indicator ids. Anything else is shown as it is, so a raw
+    identifier that still reaches a figure is caught by the reader-text scan
+    (:func:`evaluation.reporting.accessibility.scan_report_html`), not hidden.
+
+    >>> readable_label(2018.0), readable_label("x", {"x": "Ein Wert"})
+    ('2018', 'Ein Wert')
+    """
+    if labels is not None and value in labels:
+        return str(labels[value])
+    if isinstance(value, (float, np.floating)) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, str) and "_" in value:
+        name = _register_names().get(value)
+        if name:
+            return name
+    return str(value)
+
+
+def _register_names() -> dict[str, str]:
+    try:
+        from ..register import load_register
+
+        table = load_register().table
+        return dict(zip(table["indicator_id"].astype(str), table["name"].astype(str)))
+    except Exception:  # noqa: BLE001 - a label lookup must never break a figure
+        return {}
+
+
+def year_axis(ax: Any, years: Sequence[Any], *, axis: str = "x", max_ticks: int = 12) -> None:
+    """Ticks at the given years only (e.g. the survey waves 2018, 2021, 2024), written as whole years.
+
+    With more than ``max_ticks`` distinct years every n-th year is labelled (whole years only).
+    """
+    from matplotlib.ticker import FixedLocator, FuncFormatter, MaxNLocator
+
+    vals = sorted({int(round(float(y))) for y in years if pd.notna(y)})
+    target = ax.xaxis if axis == "x" else ax.yaxis
+    if vals and len(vals) <= max_ticks:
+        target.set_major_locator(FixedLocator(vals))
+    else:
+        target.set_major_locator(MaxNLocator(integer=True))
+    target.set_major_formatter(FuncFormatter(lambda v, _pos: str(int(round(v)))))
 
 
 def apply_style() -> None:
@@ -47,14 +107,19 @@ def apply_style() -> None:
 
 def lines(ax: Any, data: pd.DataFrame, *, x: str, y: str, group: str | None = None, lower: str | None = None,
           upper: str | None = None, xlabel: str = "", ylabel: str = "", vline: float | None = None,
-          vline_label: str | None = None) -> None:
-    """One line per group with markers, optional interval band, optional vertical line (e.g. programme start)."""
+          vline_label: str | None = None, labels: Mapping[Any, str] | None = None, legend_title: str | None = None) -> None:
+    """One line per group with markers, optional interval band, optional vertical line (e.g. programme start).
+
+    A numeric ``x`` is a time axis: ticks stand at the observed years only (three survey waves give
+    three ticks, not 2019..2023), written as whole years. Legend entries pass through
+    :func:`readable_label` (``labels`` maps data values to the words a reader sees).
+    """
     groups = [(None, data)] if group is None else list(data.groupby(group, sort=False))
     for i, (name, g) in enumerate(groups):
         g = g.sort_values(x)
         colour = OKABE_ITO[i % len(OKABE_ITO)]
         ax.plot(g[x], g[y], marker=MARKERS[i % len(MARKERS)], linestyle=LINESTYLES[i % len(LINESTYLES)],
-                color=colour, label=None if name is None else str(name), linewidth=1.8, markersize=5)
+                color=colour, label=None if name is None else readable_label(name, labels), linewidth=1.8, markersize=5)
         if lower and upper and g[lower].notna().any():
             ax.fill_between(g[x].to_numpy(dtype=float), g[lower].to_numpy(dtype=float), g[upper].to_numpy(dtype=float),
                             color=colour, alpha=0.15, linewidth=0)
@@ -66,43 +131,97 @@ def lines(ax: Any, data: pd.DataFrame, *, x: str, y: str, group: str | None = No
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     if group is not None:
-        ax.legend(loc="best", fontsize=9)
-    if pd.api.types.is_numeric_dtype(data[x]):
-        ax.xaxis.set_major_locator(__import__("matplotlib.ticker", fromlist=["MaxNLocator"]).MaxNLocator(integer=True))
+        ax.legend(loc="best", fontsize=9, title=legend_title)
+    if pd.api.types.is_numeric_dtype(data[x]) and len(data):
+        x_vals = data[x].dropna()
+        if ((x_vals.round() == x_vals).all() and x_vals.between(1900, 2100).all()):
+            year_axis(ax, x_vals.tolist())
+        else:
+            from matplotlib.ticker import MaxNLocator
+
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
 
 
 def hbars(ax: Any, data: pd.DataFrame, *, label: str, value: str, lower: str | None = None, upper: str | None = None,
           xlabel: str = "", reference: float | None = None, colour_by: str | None = None,
-          order: Sequence[str] | None = None) -> None:
-    """Horizontal bars (or points with intervals when ``lower``/``upper`` are given), one per row."""
+          order: Sequence[str] | None = None, colours: Mapping[str, str] | None = None,
+          labels: Mapping[Any, str] | None = None) -> None:
+    """Horizontal bars (or points with intervals when ``lower``/``upper`` are given), one per row.
+
+    ``colour_by`` groups rows by colour; target statuses get colours that match their words
+    (:data:`STATUS_COLOURS`) and a hatch each, other groups the Okabe-Ito palette in ``order``.
+    """
     d = data.reset_index(drop=True)
     ypos = np.arange(len(d))[::-1]
+    cats: list[Any] = []
     if colour_by is not None:
         cats = list(order) if order is not None else list(dict.fromkeys(d[colour_by]))
-        colours = [OKABE_ITO[cats.index(c) % len(OKABE_ITO)] if c in cats else "#777777" for c in d[colour_by]]
+        palette = dict(colours or {})
+        if not palette and all(str(c) in STATUS_COLOURS for c in cats):
+            palette = {c: STATUS_COLOURS[str(c)] for c in cats}
+        cmap = {c: palette.get(c, OKABE_ITO[i % len(OKABE_ITO)]) for i, c in enumerate(cats)}
+        bar_colours = [cmap.get(c, "#777777") for c in d[colour_by]]
+        hatches = [STATUS_HATCHES.get(str(c), "") if str(c) in STATUS_HATCHES else "" for c in d[colour_by]]
     else:
-        colours = [OKABE_ITO[0]] * len(d)
+        cmap = {}
+        bar_colours = [OKABE_ITO[0]] * len(d)
+        hatches = [""] * len(d)
     vals = d[value].to_numpy(dtype=float)
     if lower and upper:
         lo = d[lower].to_numpy(dtype=float)
         hi = d[upper].to_numpy(dtype=float)
-        for yy, v, a, b, c in zip(ypos, vals, lo, hi, colours):
+        for yy, v, a, b, c in zip(ypos, vals, lo, hi, bar_colours):
             if np.isfinite(a) and np.isfinite(b):
                 ax.plot([a, b], [yy, yy], color=c, linewidth=2)
             ax.plot([v], [yy], marker="o", color=c, markersize=6)
     else:
-        ax.barh(ypos, np.nan_to_num(vals), color=colours, edgecolor=TEXT_COLOUR, linewidth=0.5)
+        bars = ax.barh(ypos, np.nan_to_num(vals), color=bar_colours, edgecolor=TEXT_COLOUR, linewidth=0.5)
+        for bar, hatch in zip(bars, hatches):
+            if hatch:
+                bar.set_hatch(hatch)
     if reference is not None:
         ax.axvline(reference, color=TEXT_COLOUR, linewidth=1, linestyle="--")
     ax.set_yticks(ypos)
-    ax.set_yticklabels([str(s) for s in d[label]], fontsize=9)
+    ax.set_yticklabels([readable_label(v, labels) for v in d[label]], fontsize=9)
     ax.set_xlabel(xlabel)
     if colour_by is not None:
         from matplotlib.patches import Patch
 
-        present = [c for c in (order or cats) if c in set(d[colour_by])]
-        ax.legend(handles=[Patch(color=OKABE_ITO[(list(order or cats)).index(c) % len(OKABE_ITO)], label=str(c)) for c in present],
+        present = [c for c in cats if c in set(d[colour_by])]
+        ax.legend(handles=[Patch(facecolor=cmap[c], edgecolor=TEXT_COLOUR, hatch=STATUS_HATCHES.get(str(c), ""),
+                                 label=readable_label(c, labels)) for c in present],
                   loc="lower right", fontsize=8)
+
+
+def forest(ax: Any, data: pd.DataFrame, *, label: str, estimate: str, lower: str, upper: str,
+           order: Sequence[str] | None = None, xlabel: str = "", reference: float = 0.0,
+           highlight: Sequence[str] = ()) -> None:
+    """A forest plot: one row per unit (e.g. model municipality) with its estimate and interval.
+
+    Rows follow ``order`` (the same order in every figure and table of a report), top to bottom;
+    units in ``order`` without a value keep their row, empty, so rows line up across indicators.
+    The dashed line marks ``reference`` (no effect). Intervals that exclude the reference are drawn
+    with filled markers, the others hollow (not colour alone).
+    """
+    d = data.set_index(label)
+    rows = list(order) if order is not None else list(d.index)
+    ypos = np.arange(len(rows))[::-1]
+    for yy, name in zip(ypos, rows):
+        if name not in d.index:
+            continue
+        r = d.loc[name]
+        est, lo, hi = float(r[estimate]), float(r[lower]), float(r[upper])
+        clear = np.isfinite(lo) and np.isfinite(hi) and (lo > reference or hi < reference)
+        colour = OKABE_ITO[0] if name not in highlight else OKABE_ITO[5]
+        if np.isfinite(lo) and np.isfinite(hi):
+            ax.plot([lo, hi], [yy, yy], color=colour, linewidth=2)
+        ax.plot([est], [yy], marker="s", markersize=7, color=colour, markerfacecolor=colour if clear else "white")
+    ax.axvline(reference, color=TEXT_COLOUR, linewidth=1, linestyle="--")
+    ax.set_yticks(ypos)
+    ax.set_yticklabels([str(r) for r in rows], fontsize=9)
+    ax.set_ylim(-0.6, len(rows) - 0.4)
+    ax.set_xlabel(xlabel)
+    ax.grid(axis="y", visible=False)
 
 
 def heatmap(ax: Any, matrix: pd.DataFrame, *, value_format: str = ".2f", cbar_label: str = "") -> None:

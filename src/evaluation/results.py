@@ -47,10 +47,14 @@ Examples
 >>> r = Mean(2.0, 0.5, 1.0, 3.0, 0.001, 30)
 >>> list(r.summary_frame().columns[:9]) == list(RESULT_COLUMNS)
 True
+>>> print(r.summary())
+Mean: sample mean, t interval
+  estimate 2  (se 0.5)
+  95 % CI [1, 3]   p = 0.001   n = 30
 >>> check_alpha(0.95)
 Traceback (most recent call last):
 ...
-ValueError: alpha must be a significance level with 0 < alpha < 0.5 (e.g. 0.05 for a 95 % interval); got 0.95
+evaluation.errors.InputError: column 'alpha': alpha must be a significance level with 0 < alpha < 0.5, e.g. 0.05 for a 95 % interval (a confidence level such as 0.95 is not an alpha) (found 0.95)
 """
 
 from __future__ import annotations
@@ -59,6 +63,8 @@ import math
 from typing import Any, Protocol, runtime_checkable
 
 import pandas as pd
+
+from .errors import InputError
 
 #: the columns every ``summary_frame()`` starts with, in this order
 RESULT_COLUMNS: tuple[str, ...] = (
@@ -81,18 +87,26 @@ def check_alpha(alpha: Any) -> float:
 
     Raises
     ------
-    ValueError
-        When ``alpha`` is not a number with ``0 < alpha < 0.5``; a confidence *level* such as
-        0.95 is refused with that hint, so that a level is never taken for an alpha.
+    evaluation.errors.InputError
+        (a :class:`ValueError`) when ``alpha`` is not a number with ``0 < alpha < 0.5``; a confidence
+        *level* such as 0.95 is refused with that hint, so that a level is never taken for an alpha.
+
+    Examples
+    --------
+    >>> check_alpha(0.1)
+    0.1
     """
+    if isinstance(alpha, bool):
+        raise InputError("alpha must be a number with 0 < alpha < 0.5", column="alpha", found=alpha)
     try:
         value = float(alpha)
     except (TypeError, ValueError):
-        raise ValueError(f"alpha must be a number with 0 < alpha < 0.5; got {alpha!r}") from None
-    if not (0.0 < value < 0.5) or math.isnan(value):
-        raise ValueError(
-            "alpha must be a significance level with 0 < alpha < 0.5 (e.g. 0.05 for a 95 % interval); "
-            f"got {alpha!r}"
+        raise InputError("alpha must be a number with 0 < alpha < 0.5", column="alpha", found=alpha) from None
+    if math.isnan(value) or not (0.0 < value < 0.5):
+        raise InputError(
+            "alpha must be a significance level with 0 < alpha < 0.5, e.g. 0.05 for a 95 % interval"
+            + (" (a confidence level such as 0.95 is not an alpha)" if 0.5 <= value < 1 else ""),
+            column="alpha", found=alpha,
         )
     return value
 

@@ -6,7 +6,8 @@ import pytest
 from scipy import stats
 
 from evaluation.errors import InputError
-from evaluation.indicators.composite import CompositeIndex, cronbach_alpha, power_mean
+from evaluation.indicators.composite import CompositeIndex, power_mean
+from evaluation.survey.scales import cronbach_alpha_coefficient
 from evaluation.indicators.sensitivity import sobol_indices
 
 LB = ["familie", "bildung", "arbeit"]
@@ -25,7 +26,7 @@ def make_panel(n_units=25, years=(2019, 2020, 2021), seed=0, missing=0.0):
     for u in range(n_units):
         f = rng.normal()
         for y in years:
-            for j, (iid, pol) in enumerate(zip(meta.indicator_id, meta.polarity)):
+            for _j, (iid, pol) in enumerate(zip(meta.indicator_id, meta.polarity)):
                 v = 50 + 8 * f * pol + rng.normal(0, 4) + (y - years[0])
                 rows.append((f"m{u:02d}", y, iid, np.nan if rng.random() < missing else v))
     return meta, pd.DataFrame(rows, columns=["municipality_id", "year", "indicator_id", "value"])
@@ -148,7 +149,7 @@ def test_cronbach_alpha_spearman_brown():
     k, r, n = 4, 0.5, 40000
     f = rng.normal(size=(n, 1))
     items = np.sqrt(r) * f + np.sqrt(1 - r) * rng.normal(size=(n, k))
-    assert cronbach_alpha(items) == pytest.approx(k * r / (1 + (k - 1) * r), abs=0.01)
+    assert cronbach_alpha_coefficient(items) == pytest.approx(k * r / (1 + (k - 1) * r), abs=0.01)
 
 
 def test_audit_flags_negative_and_collinear():

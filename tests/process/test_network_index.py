@@ -8,8 +8,8 @@ import pandas as pd
 import pytest
 
 from evaluation.errors import InputError
-from evaluation.process.index_inklusion import (cliffs_delta, index_change, index_rounds, index_structure,
-                                                newcombe_difference)
+from evaluation.indicators.rates import proportion_difference
+from evaluation.process.index_inklusion import cliffs_delta, index_change, index_rounds, index_structure
 from evaluation.process.network import build_graph, centrality, network_summary, network_turnover, sector_mix
 
 
@@ -105,10 +105,21 @@ def _index():
     return pd.DataFrame(rows)
 
 
-def test_newcombe_published_example():
-    """Newcombe (1998, Stat. Med. 17:873, Table II example (a)): 56/70 - 48/80, method 10: 0.0524 to 0.3339."""
-    d, lo, hi = newcombe_difference(48, 80, 56, 70)
-    assert (round(d, 4), round(lo, 4), round(hi, 4)) == (0.2, 0.0524, 0.3339)
+def test_newcombe_published_example_through_index_change():
+    """Newcombe (1998, Stat. Med. 17:873, Table II example (a)): 56/70 - 48/80, method 10: 0.0524 to 0.3339.
+
+    index_change uses the workbench's one Newcombe interval (indicators.rates.proportion_difference,
+    first minus second): round 2 with 56 of 70 agreeing against round 1 with 48 of 80.
+    """
+    d = proportion_difference(56, 70, 48, 80, scale=1)
+    assert (round(d.estimate, 4), round(d.ci_low, 4), round(d.ci_high, 4)) == (0.2, 0.0524, 0.3339)
+    rows = [{"municipality_id": "m", "round": rnd, "year": 2020 + rnd, "area": "A", "theme": "A1",
+             "question_id": "A1.1", "respondent_group": "verwaltung", "rating": rating}
+            for rnd, agree, n in ((1, 48, 80), (2, 56, 70)) for rating in [3] * agree + [1] * (n - agree)]
+    c = index_change(pd.DataFrame(rows), level="area").iloc[0]
+    assert (round(c.change_share_agree, 4), round(c.change_ci_low, 4), round(c.change_ci_high, 4)) == (0.2, 0.0524, 0.3339)
+    with pytest.raises(InputError, match="alpha"):
+        index_change(pd.DataFrame(rows), alpha=0.95)
 
 
 def test_cliffs_delta_by_hand():

@@ -110,7 +110,7 @@ def two_waves():
         for h in ("nord", "sued"):
             for c in range(6):
                 effect = rng.normal(0, 0.3)
-                for i in range(8):
+                for _i in range(8):
                     rows.append({"wave": wave, "stratum": h, "psu": f"{h}-{c}", "design_weight": rng.uniform(5, 15),
                                  "has_disability": bool(rng.random() < 0.2),
                                  "y": float(rng.normal(3 + 0.4 * (wave == 2022) + effect, 1))})

@@ -1,41 +1,21 @@
-"""Small helpers shared by the indicator modules: argument checks and result formatting."""
+"""Small helpers shared by the indicator modules: result formatting; the argument checks are
+:mod:`evaluation.checks` and :func:`evaluation.results.check_alpha` (re-exported here)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-
 import numpy as np
-import pandas as pd
 
+from ..checks import check_choice, require_columns
 from ..errors import InputError
+from ..results import check_alpha
+
+__all__ = ["KINDS", "UNIT_SCALE", "as_float_array", "check_alpha", "check_choice", "fmt", "require_columns",
+           "summary_block"]
 
 #: published unit -> multiplier that turns a share / rate per person into the published number
 UNIT_SCALE: dict[str, float] = {"percent": 100.0, "per_1000": 1000.0, "count": 1.0, "score": 1.0, "share": 1.0}
 
 KINDS = ("proportion", "rate", "count", "mean")
-
-
-def check_alpha(alpha: float) -> float:
-    if not (isinstance(alpha, (int, float)) and 0 < float(alpha) < 1):
-        raise InputError("alpha must lie strictly between 0 and 1", column="alpha",
-                         expected="e.g. 0.05 for a 95% interval", found=alpha)
-    return float(alpha)
-
-
-def check_choice(name: str, value: str, allowed: Iterable[str]) -> str:
-    allowed = tuple(allowed)
-    if value not in allowed:
-        raise InputError(f"unknown {name}", column=name, expected=f"one of {list(allowed)}", found=value)
-    return value
-
-
-def require_columns(df: pd.DataFrame, columns: Sequence[str], what: str = "table") -> None:
-    if not isinstance(df, pd.DataFrame):
-        raise InputError(f"{what} must be a pandas DataFrame", expected="DataFrame", found=type(df).__name__)
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(f"{what} lacks column(s) {missing}", column=missing[0],
-                         expected=f"columns {list(columns)}", found=list(df.columns))
 
 
 def as_float_array(x, name: str) -> np.ndarray:

@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..survey.scales import cronbach_alpha_coefficient  # the one Cronbach formula (Cronbach 1951)
 from ..texts import text
 from ..vocabulary import LEBENSBEREICHE
 from ._common import check_choice, require_columns, summary_block
@@ -186,25 +187,6 @@ def _rank_rows(s: np.ndarray) -> np.ndarray:
     np.put_along_axis(ranks, order, first, axis=1)
     ranks[np.isnan(s)] = np.nan
     return ranks
-
-
-def cronbach_alpha(items: np.ndarray | pd.DataFrame) -> float:
-    """Cronbach's alpha (Cronbach 1951) of the columns of ``items`` (complete rows only).
-
-    ``alpha = k / (k - 1) * (1 - sum(var_i) / var(sum))``; NaN for fewer than two items or rows.
-
-    >>> round(cronbach_alpha(np.array([[1, 2, 2], [2, 3, 3], [3, 3, 4], [4, 5, 4.0]])), 3)
-    0.949
-    """
-    x = np.asarray(items, dtype=float)
-    x = x[np.isfinite(x).all(axis=1)]
-    k = x.shape[1] if x.ndim == 2 else 0
-    if k < 2 or len(x) < 2:
-        return float("nan")
-    total_var = x.sum(axis=1).var(ddof=1)
-    if total_var == 0:
-        return float("nan")
-    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var))
 
 
 # --------------------------------------------------------------------------- results
@@ -352,7 +334,7 @@ class CompositeIndex:
                              expected=f"one of {list(LEBENSBEREICHE)}")
         return meta.set_index("indicator_id")
 
-    def with_(self, **changes: Any) -> "CompositeIndex":
+    def with_(self, **changes: Any) -> CompositeIndex:
         """The same index rebuilt with some choices changed (refitted on the same data if fitted).
 
         >>> # ci.with_(normalisation="zscore", aggregation="arithmetic")
@@ -369,7 +351,7 @@ class CompositeIndex:
 
     # ---------------------------------------------------------------- fit
     def fit(self, data: pd.DataFrame, groups: pd.Series | Mapping[str, str] | None = None,
-            unit: str = "municipality_id") -> "CompositeIndex":
+            unit: str = "municipality_id") -> CompositeIndex:
         """Build the index.
 
         ``data`` is either tidy (columns ``unit``, ``indicator_id``, ``value`` and optionally
@@ -758,7 +740,7 @@ class CompositeIndex:
             "r_index": [_pearson(xn[c].to_numpy(), idx.to_numpy()) for c in xn.columns],
         })
         dcorr = dom.assign(index=idx).corr()
-        alpha = pd.Series({d: cronbach_alpha(xn[list(lb.index[lb == d])]) for d in self.domains_}, name="cronbach_alpha")
+        alpha = pd.Series({d: cronbach_alpha_coefficient(xn[list(lb.index[lb == d])]) for d in self.domains_}, name="cronbach_alpha")
         flags = []
         cols = list(xn.columns)
         for i, a in enumerate(cols):

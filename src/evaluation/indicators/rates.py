@@ -179,6 +179,48 @@ def proportion_ci(successes, trials, method: str = "wilson", alpha: float = 0.05
     return lo, hi
 
 
+def wilson_interval(successes, trials, alpha: float = 0.05):
+    """The Wilson (1927) score interval, the one the whole workbench uses for a share.
+
+    The survey (participants), process (Index für Inklusion) and qualitative (prevalence) modules
+    call this function; it is :func:`proportion_ci` with ``method="wilson"`` except that a group
+    with no trials gives NaN limits instead of an error (a share of nobody is undefined, not 0).
+
+    Parameters
+    ----------
+    successes, trials : float or array-like
+        Counts (broadcast against each other); ``0 <= successes <= trials``.
+    alpha : float
+        Significance level, checked by :func:`evaluation.results.check_alpha`.
+
+    Returns
+    -------
+    tuple
+        ``(low, high)`` as shares (not percent): floats for scalar input, arrays otherwise.
+
+    References
+    ----------
+    Wilson, E. B. (1927). Probable inference, the law of succession, and statistical inference.
+    *JASA* 22, 209-212. Brown, Cai & DasGupta (2001), *Statistical Science* 16, 101-133.
+
+    Examples
+    --------
+    >>> [round(x, 4) for x in wilson_interval(2, 3)]
+    [0.2077, 0.9385]
+    >>> wilson_interval(0, 0)
+    (nan, nan)
+    """
+    scalar = np.ndim(successes) == 0 and np.ndim(trials) == 0
+    x = as_float_array(successes, "numerator")
+    n = as_float_array(trials, "denominator")
+    x, n = np.broadcast_arrays(np.atleast_1d(x), np.atleast_1d(n))
+    n = np.where(n == 0, np.nan, n)
+    lo, hi = proportion_ci(x, n, method="wilson", alpha=alpha)
+    if scalar:
+        return float(lo[0]), float(hi[0])
+    return lo, hi
+
+
 def poisson_ci(count, exposure=1.0, method: str = "exact", alpha: float = 0.05) -> tuple[np.ndarray, np.ndarray]:
     """Vectorised interval for a Poisson rate ``count / exposure`` (per person, not per 1,000).
 

@@ -38,7 +38,8 @@ import pandas as pd
 
 from ..contracts import validate
 from ..errors import InputError, Problem
-from ..survey.participants import wilson_interval
+from ..indicators.rates import proportion_difference, wilson_interval
+from ..results import check_alpha
 
 LEVELS = {"area": ["area"], "theme": ["area", "theme"], "question": ["area", "theme", "question_id"]}
 RATINGS = (1, 2, 3, 4)
@@ -110,22 +111,6 @@ def index_rounds(responses: pd.DataFrame, *, level: str = "theme", by_group: boo
     return pd.DataFrame(rows)[cols]
 
 
-def newcombe_difference(x1: int, n1: int, x2: int, n2: int, level: float = 0.95) -> tuple[float, float, float]:
-    """``p2 - p1`` with Newcombe's (1998) hybrid Wilson score interval (method 10).
-
-    >>> [round(v, 4) for v in newcombe_difference(48, 80, 56, 70)]
-    [0.2, 0.0524, 0.3339]
-    """
-    if n1 == 0 or n2 == 0:
-        return (np.nan, np.nan, np.nan)
-    p1, p2 = x1 / n1, x2 / n2
-    l1, u1 = wilson_interval(x1, n1, level)
-    l2, u2 = wilson_interval(x2, n2, level)
-    d = p2 - p1
-    return (float(d), float(d - np.sqrt((p2 - l2) ** 2 + (u1 - p1) ** 2)),
-            float(d + np.sqrt((u2 - p2) ** 2 + (p1 - l1) ** 2)))
-
-
 def cliffs_delta(before: Sequence[float], after: Sequence[float]) -> float:
     """Cliff's delta ``P(after > before) - P(after < before)`` over all pairs (Cliff 1993).
 
@@ -145,14 +130,16 @@ def cliffs_delta(before: Sequence[float], after: Sequence[float]) -> float:
 
 
 def index_change(responses: pd.DataFrame, *, level: str = "theme", from_round: int | None = None,
-                 to_round: int | None = None, level_ci: float = 0.95, file: str | None = None) -> pd.DataFrame:
+                 to_round: int | None = None, alpha: float = 0.05, file: str | None = None) -> pd.DataFrame:
     """Change between two rounds per area/theme/question (default: the first and the last round).
 
     Columns: municipality_id, the level's keys, round_from, round_to, n_from, n_to, median_from,
-    median_to, share_agree_from, share_agree_to, change_share_agree with Newcombe interval
-    (change_ci_low, change_ci_high), cliffs_delta. Units rated in only one of the rounds are kept with
-    NaN change (never 0).
+    median_to, share_agree_from, share_agree_to, change_share_agree (later minus earlier round, as a
+    share) with its ``1 - alpha`` Newcombe (1998) hybrid score interval (change_ci_low, change_ci_high;
+    :func:`evaluation.indicators.rates.proportion_difference`), cliffs_delta. Units rated in only one
+    of the rounds are kept with NaN change (never 0).
     """
+    alpha = check_alpha(alpha)
     if level not in LEVELS:
         raise InputError("unknown level", column="level", expected=f"one of {list(LEVELS)}", found=level)
     data = _prepare(responses, file)
@@ -173,7 +160,12 @@ def index_change(responses: pd.DataFrame, *, level: str = "theme", from_round: i
             key = key if isinstance(key, tuple) else (key,)
             a = g.loc[g["round"] == r0, "rating"].dropna().astype(int)
             b = g.loc[g["round"] == r1, "rating"].dropna().astype(int)
-            diff, lo, hi = newcombe_difference(int((a >= 3).sum()), len(a), int((b >= 3).sum()), len(b), level_ci)
+            if len(a) and len(b):  # the round rated later minus the earlier one
+                d = proportion_difference(int((b >= 3).sum()), len(b), int((a >= 3).sum()), len(a),
+                                          alpha=alpha, scale=1.0)
+                diff, lo, hi = d.estimate, d.ci_low, d.ci_high
+            else:
+                diff = lo = hi = np.nan
             rows.append({"municipality_id": mun, **dict(zip(keys, key)), "round_from": r0, "round_to": r1,
                          "n_from": len(a), "n_to": len(b),
                          "median_from": float(np.median(a)) if len(a) else np.nan,

@@ -35,26 +35,23 @@ from __future__ import annotations
 
 import unicodedata
 from functools import lru_cache
-from typing import Literal, Sequence
+from collections.abc import Sequence
+from typing import Literal
 
 import numpy as np
 import pandas as pd
 
+from ..checks import require_columns
 from ..errors import InputError
+from ..results import check_alpha
 from .codebook import inherited_mapping, rollup_map
 
 Level = Literal["code", "lebensbereich", "wirkungsstufe"]
 
 
-def _require(df: pd.DataFrame, columns: Sequence[str], what: str) -> None:
-    missing = [c for c in columns if c not in df.columns]
-    if missing:
-        raise InputError(f"{what} lacks column(s) {missing}", column=missing[0], expected=f"columns {list(columns)}")
-
-
 def _attach_sources(codings: pd.DataFrame, sources: pd.DataFrame, by: Sequence[str]) -> pd.DataFrame:
-    _require(codings, ["source_id", "code_id"], "codings table")
-    _require(sources, ["source_id", *[b for b in by if b != "case_id"]], "sources table")
+    require_columns(codings, ["source_id", "code_id"], "codings table")
+    require_columns(sources, ["source_id", *[b for b in by if b != "case_id"]], "sources table")
     if sources["source_id"].duplicated().any():
         dup = sources.loc[sources["source_id"].duplicated(), "source_id"].iloc[0]
         raise InputError("source_id appears twice in the sources table", row=str(dup), column="source_id",
@@ -191,18 +188,20 @@ def prevalence(
     by: Sequence[str] = ("municipality_id", "year"),
     level: Level = "code",
     rollup: bool = True,
-    conf_level: float = 0.95,
+    alpha: float = 0.05,
 ) -> pd.DataFrame:
     """Share of documents (or cases) in each group in which a code occurs.
 
     Returns ``*by, <key>, n_units, k_units, share, ci_low, ci_high, unit``: ``n_units`` all
     documents (cases) of the group in the sources table, ``k_units`` those with the code, the
-    share with its Wilson interval. With a code book, codes (or areas) that never occur in a group
+    share with its ``1 - alpha`` Wilson interval (:func:`evaluation.indicators.rates.wilson_interval`;
+    NaN for a group without documents). With a code book, codes (or areas) that never occur in a group
     get rows with k = 0 (a true zero: the documents were analysed). ``rollup`` (default) counts a
     document for a parent code when any sub-code occurs in it.
     """
-    from statsmodels.stats.proportion import proportion_confint
+    from ..indicators.rates import wilson_interval
 
+    alpha = check_alpha(alpha)
     unit_col = {"document": "source_id", "case": "case_id"}.get(unit)
     if unit_col is None:
         raise InputError("unknown unit", column="unit", expected="'document' or 'case'", found=unit)
@@ -231,11 +230,7 @@ def prevalence(
     out = out.merge(n.reset_index(), on=by, how="left") if by else out.assign(n_units=int(n.iloc[0]))
     out["n_units"] = out["n_units"].astype(int)
     out["share"] = np.where(out["n_units"] > 0, out["k_units"] / out["n_units"].where(out["n_units"] > 0, 1), np.nan)
-    lo, hi = proportion_confint(out["k_units"].to_numpy(), np.maximum(out["n_units"].to_numpy(), 1),
-                                alpha=1 - conf_level, method="wilson")
-    empty = out["n_units"].to_numpy() == 0
-    out["ci_low"] = np.where(empty, np.nan, lo)
-    out["ci_high"] = np.where(empty, np.nan, hi)
+    out["ci_low"], out["ci_high"] = wilson_interval(out["k_units"].to_numpy(), out["n_units"].to_numpy(), alpha=alpha)
     out["unit"] = unit
     if level == "wirkungsstufe":
         out[key] = out[key].astype("Int64")
@@ -258,7 +253,7 @@ def case_view(
     those observed): segments and words are 0 (a true zero) where the case's documents of that
     wave were analysed but the code does not occur; waves without a document do not appear.
     """
-    _require(sources, ["source_id", "case_id", wave], "sources table")
+    require_columns(sources, ["source_id", "case_id", wave], "sources table")
     freq = code_frequencies(codings, sources, codebook, by=("case_id", wave), rollup=rollup)
     docs = sources.dropna(subset=["case_id"]).groupby(["case_id", wave])["source_id"].nunique().rename("documents").reset_index()
     if codes is None:

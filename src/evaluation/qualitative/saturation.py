@@ -15,7 +15,7 @@ the 2.5 % and 97.5 % quantiles as a band.
 
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd

@@ -264,7 +264,7 @@ class SurveyDesign:
     def from_survey_responses(cls, responses: pd.DataFrame, *, weight: str = "design_weight",
                               fpc: str | None = None, lonely_psu: str = "error",
                               calibration: Sequence[str] | None = None,
-                              file: str | None = None) -> "SurveyDesign":
+                              file: str | None = None) -> SurveyDesign:
         """A design from a ``survey_responses`` table, validated against its data contract first.
 
         ``weight`` may name a raked weight column added to the table (e.g. ``"weight"``).

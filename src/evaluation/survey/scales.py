@@ -19,7 +19,7 @@ Example
 -------
 >>> import pandas as pd
 >>> items = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]})
->>> round(cronbach_alpha(items, ["a", "b", "c"]).alpha, 4)
+>>> round(cronbach_alpha(items, ["a", "b", "c"]).estimate, 4)
 0.9538
 """
 
@@ -33,30 +33,34 @@ import pandas as pd
 from scipy import stats
 
 from ..errors import EstimationError, InputError
+from ..results import ResultMixin, check_alpha
 
 
 @dataclass(frozen=True)
-class AlphaResult:
+class AlphaResult(ResultMixin):
     """Cronbach's alpha of a scale with the Feldt (1965) interval and SPSS-style item statistics.
 
-    ``items`` table: item, mean, sd, corrected_item_total (correlation of the item with the sum of
-    the other items), alpha_if_deleted.
+    ``estimate`` is the coefficient alpha (the *reliability*, not a significance level);
+    ``ci_low``/``ci_high`` its ``1 - alpha`` Feldt interval, where ``alpha`` is the significance
+    level as for every result of the workbench (:mod:`evaluation.results`); ``se`` and ``p_value``
+    are NaN (Feldt's interval is exact under its model, and there is no null to test); ``n`` the
+    complete cases, ``k`` the items. ``items`` table: item, mean, sd, corrected_item_total
+    (correlation of the item with the sum of the other items), alpha_if_deleted.
     """
 
-    alpha: float
+    estimate: float
     ci_low: float
     ci_high: float
-    level: float
     standardized_alpha: float
     mean_inter_item_r: float
     n: int
     k: int
     items: pd.DataFrame
+    alpha: float = 0.05
     method: str = "Cronbach's alpha (Cronbach 1951), complete cases, Feldt (1965) interval"
-
-    @property
-    def estimate(self) -> float:
-        return self.alpha
+    se: float = float("nan")
+    p_value: float = float("nan")
+    notes: tuple[str, ...] = ()
 
     @property
     def ci(self) -> tuple[float, float]:
@@ -64,12 +68,13 @@ class AlphaResult:
 
     def summary(self) -> str:
         lines = [self.method,
-                 f"  alpha = {self.alpha:.3f}, {self.level:.0%} CI {self.ci_low:.3f} .. {self.ci_high:.3f}; "
-                 f"standardised {self.standardized_alpha:.3f}; mean inter-item r = {self.mean_inter_item_r:.3f}; "
-                 f"n = {self.n}, k = {self.k}"]
+                 f"  Cronbach's alpha = {self.estimate:.3f}, {1 - self.alpha:.0%} CI {self.ci_low:.3f} .. "
+                 f"{self.ci_high:.3f}; standardised {self.standardized_alpha:.3f}; mean inter-item "
+                 f"r = {self.mean_inter_item_r:.3f}; n = {self.n}, k = {self.k}"]
         for r in self.items.itertuples():
             lines.append(f"  {r.item}: r(item, rest) = {r.corrected_item_total:.3f}, "
                          f"alpha if deleted = {r.alpha_if_deleted:.3f}")
+        lines += [f"  note: {n}" for n in self.notes]
         return "\n".join(lines)
 
 
@@ -147,18 +152,87 @@ def scale_score(df: pd.DataFrame, items: Sequence[str], *, reverse: Iterable[str
     return score.where(answered >= need).astype(float).rename("score")
 
 
-def _alpha(cov: np.ndarray) -> float:
-    k = cov.shape[0]
-    return k / (k - 1) * (1 - np.trace(cov) / cov.sum())
+def cronbach_alpha_coefficient(items) -> float:
+    """Cronbach's (1951) alpha of the columns of ``items``, complete rows only: the one formula.
+
+    ``alpha = k / (k - 1) * (1 - sum(var_i) / var(sum))``. Used by :func:`cronbach_alpha` (with
+    interval and item statistics) and by the index audit of
+    :class:`evaluation.indicators.composite.CompositeIndex`.
+
+    Parameters
+    ----------
+    items : array-like or pandas.DataFrame
+        Rows are respondents (or units), columns items (or indicators).
+
+    Returns
+    -------
+    float
+        The coefficient; NaN for fewer than two items or rows, or when the sum does not vary.
+
+    References
+    ----------
+    Cronbach, L. J. (1951). Coefficient alpha and the internal structure of tests.
+    *Psychometrika* 16, 297-334.
+
+    Examples
+    --------
+    >>> round(cronbach_alpha_coefficient([[1, 2, 2], [2, 3, 3], [3, 3, 4], [4, 5, 4.0]]), 3)
+    0.949
+    """
+    x = np.asarray(items, dtype=float)
+    if x.ndim != 2:
+        return float("nan")
+    x = x[np.isfinite(x).all(axis=1)]
+    k = x.shape[1]
+    if k < 2 or len(x) < 2:
+        return float("nan")
+    total_var = x.sum(axis=1).var(ddof=1)
+    if total_var == 0:
+        return float("nan")
+    return float(k / (k - 1) * (1 - x.var(axis=0, ddof=1).sum() / total_var))
 
 
 def cronbach_alpha(df: pd.DataFrame, items: Sequence[str], *, reverse: Iterable[str] = (),
-                   low: float | None = None, high: float | None = None, level: float = 0.95) -> AlphaResult:
+                   low: float | None = None, high: float | None = None, alpha: float = 0.05) -> AlphaResult:
     """Cronbach's alpha with Feldt's interval, on respondents who answered every item.
 
     Reverse-worded items must be reversed (``reverse=`` with ``low``/``high``) or alpha is
     understated -- often negative, which is the usual sign of a forgotten reversal.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Respondents in rows, numeric answer codes in the item columns.
+    items : sequence of str
+        The scale's items (at least two).
+    reverse : iterable of str
+        Negatively worded items, reversed on ``low``..``high`` first.
+    low, high : float, optional
+        The answer scale's range (needed with ``reverse``).
+    alpha : float
+        Significance level of the Feldt interval (``0.05``: 95 %), checked by
+        :func:`evaluation.results.check_alpha`; not to be confused with the coefficient, which is
+        the result's ``estimate``.
+
+    Returns
+    -------
+    AlphaResult
+        ``estimate`` (the coefficient), ``ci_low``, ``ci_high``, ``n`` complete cases, ``k`` items,
+        standardised alpha and the item table.
+
+    References
+    ----------
+    Cronbach (1951), *Psychometrika* 16, 297-334; Feldt, L. S. (1965). The approximate sampling
+    distribution of Kuder-Richardson reliability coefficient twenty. *Psychometrika* 30, 357-370.
+
+    Examples
+    --------
+    >>> items = pd.DataFrame({"a": [1, 2, 3, 4, 5], "b": [2, 2, 3, 5, 5], "c": [1, 3, 3, 4, 4]})
+    >>> r = cronbach_alpha(items, ["a", "b", "c"])
+    >>> round(r.estimate, 4), r.n, r.k
+    (0.9538, 5, 3)
     """
+    alpha = check_alpha(alpha)
     cols = _columns(df, items)
     k = len(cols)
     if k < 2:
@@ -172,9 +246,9 @@ def cronbach_alpha(df: pd.DataFrame, items: Sequence[str], *, reverse: Iterable[
     if np.any(np.diag(cov) == 0):
         const = [c for c, v in zip(cols, np.diag(cov)) if v == 0]
         raise EstimationError(f"items without variance among the complete cases: {const}")
-    a = _alpha(cov)
-    f_hi = stats.f.ppf(0.5 + level / 2, n - 1, (n - 1) * (k - 1))
-    f_lo = stats.f.ppf(0.5 - level / 2, n - 1, (n - 1) * (k - 1))
+    a = cronbach_alpha_coefficient(X)
+    f_hi = stats.f.ppf(1 - alpha / 2, n - 1, (n - 1) * (k - 1))
+    f_lo = stats.f.ppf(alpha / 2, n - 1, (n - 1) * (k - 1))
     corr = np.corrcoef(X, rowvar=False)
     r_bar = (corr.sum() - k) / (k * (k - 1))
     std_alpha = k * r_bar / (1 + (k - 1) * r_bar)
@@ -185,7 +259,7 @@ def cronbach_alpha(df: pd.DataFrame, items: Sequence[str], *, reverse: Iterable[
         keep = [i for i in range(k) if i != j]
         rows.append({"item": c, "mean": X[:, j].mean(), "sd": X[:, j].std(ddof=1),
                      "corrected_item_total": np.corrcoef(X[:, j], rest)[0, 1],
-                     "alpha_if_deleted": _alpha(cov[np.ix_(keep, keep)]) if k > 2 else np.nan})
-    return AlphaResult(alpha=float(a), ci_low=float(1 - (1 - a) * f_hi), ci_high=float(1 - (1 - a) * f_lo),
-                       level=level, standardized_alpha=float(std_alpha), mean_inter_item_r=float(r_bar),
+                     "alpha_if_deleted": cronbach_alpha_coefficient(X[:, keep]) if k > 2 else np.nan})
+    return AlphaResult(estimate=float(a), ci_low=float(1 - (1 - a) * f_hi), ci_high=float(1 - (1 - a) * f_lo),
+                       alpha=alpha, standardized_alpha=float(std_alpha), mean_inter_item_r=float(r_bar),
                        n=int(n), k=k, items=pd.DataFrame(rows))

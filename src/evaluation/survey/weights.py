@@ -46,7 +46,7 @@ JOINT_SEP = ":"
 class RakingError(EstimationError):
     """Raking did not converge; ``result`` holds the diagnostics of the last cycle."""
 
-    def __init__(self, message: str, result: "RakingResult") -> None:
+    def __init__(self, message: str, result: RakingResult) -> None:
         super().__init__(message)
         self.result = result
 

@@ -56,24 +56,45 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _terminate_as_exit(signum, frame):  # noqa: ARG001 - signal handler signature
+    raise SystemExit(128 + signum)
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
+    import signal
+
     from .batch import run_annual
 
-    manifest = run_annual(
-        params_dir=Path(args.params),
-        year=args.year,
-        out_dir=Path(args.out),
-        jobs=args.jobs,
-        executor=args.executor,
-        only=args.only or None,
-        pdf=args.pdf,
-        progress=not args.quiet,
-    )
+    # SIGTERM (a scheduler's stop, systemd) unwinds like Ctrl-C: workers stopped, work folder removed
+    previous = signal.signal(signal.SIGTERM, _terminate_as_exit)
+    try:
+        manifest = run_annual(
+            params_dir=Path(args.params),
+            year=args.year,
+            out_dir=Path(args.out),
+            jobs=args.jobs,
+            executor=args.executor,
+            only=args.only or None,
+            pdf=args.pdf,
+            progress=not args.quiet,
+        )
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     failed = [m for m, r in manifest["reports"].items() if r["status"] != "ok"]
     print(f"Berichte {args.year}: {len(manifest['reports']) - len(failed)} erstellt, {len(failed)} fehlgeschlagen; "
           f"Manifest: {manifest['manifest_path']}")
+    year_dir = Path(manifest["manifest_path"]).parent
     for m in failed:
-        print(f"  - {m}: {manifest['reports'][m]['error']}", file=sys.stderr)
+        r = manifest["reports"][m]
+        print(f"  - {m}: {r['error']}", file=sys.stderr)
+        kept = [str(year_dir / r[k]) for k in ("notebook", "traceback_file") if r.get(k)]
+        if kept:
+            print(f"    ausgeführtes Notebook und Traceback: {', '.join(kept)}", file=sys.stderr)
+        if getattr(args, "debug", False) and r.get("traceback_file"):
+            print((year_dir / r["traceback_file"]).read_text(encoding="utf-8"), file=sys.stderr)
+    if failed and not getattr(args, "debug", False) and any(manifest["reports"][m].get("traceback_file")
+                                                            for m in failed):
+        print("(--debug zeigt die Tracebacks)", file=sys.stderr)
     return EXIT_FAILED if failed else EXIT_OK
 
 
@@ -144,6 +165,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--only", nargs="*", help="only these municipality ids")
     p.add_argument("--pdf", action="store_true", help="also print each report to PDF (headless Chromium)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("--debug", action="store_true", default=argparse.SUPPRESS,
+                   help="show the traceback of each failed report (also: evaluation --debug run ...)")
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("import", help="build the data folder from the raw files with the recipes (sources.yaml)",

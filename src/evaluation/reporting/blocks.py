@@ -218,7 +218,9 @@ class ColumnSpec:
 
 def _write_csv(frame: pd.DataFrame, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    text = frame.to_csv(index=False, float_format="%.6g", lineterminator="\n")
+    from ..csvsafe import neutralise_frame  # no formula injection into spreadsheets (OWASP)
+
+    text = neutralise_frame(frame).to_csv(index=False, float_format="%.6g", lineterminator="\n")
     tmp = path.with_suffix(path.suffix + ".tmp")
     tmp.write_text(text, encoding="utf-8")
     tmp.replace(path)

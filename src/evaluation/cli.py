@@ -129,6 +129,18 @@ def _cmd_template(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    from .planning.runner import run_plans
+
+    summary = run_plans(Path(args.params), args.year, Path(args.out), only=args.only or None, data_folder=args.data)
+    failed = [m for m, r in summary["reports"].items() if r["status"] != "ok"]
+    print(f"Planungsberichte {args.year}: {len(summary['reports']) - len(failed)} erstellt, {len(failed)} "
+          f"fehlgeschlagen; Ordner: {summary['folder']}")
+    for m in failed:
+        print(f"  - {m}: {summary['reports'][m]['error']}", file=sys.stderr)
+    return EXIT_FAILED if failed else EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="evaluation",
@@ -186,6 +198,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("kind", nargs="+", choices=sorted(TEMPLATES), help="which template(s)")
     p.add_argument("--out", default="data/raw", help="folder (or .xlsx file for one template; default: data/raw)")
     p.set_defaults(func=_cmd_template)
+
+    p = sub.add_parser("plan", help="impact-oriented planning: one planning report per municipality (MDE, targets)",
+                       description="Write one planning report per municipality to OUT/<year>/planung/: minimum "
+                                   "detectable effects, target feasibility, sample sizes of the next survey wave.")
+    p.add_argument("--year", type=int, required=True, help="planning year (the parameter files' report.year)")
+    p.add_argument("--params", default="params", help="folder of parameter files (default: params)")
+    p.add_argument("--out", default="reports", help="output root; reports go to OUT/<year>/planung/ (default: reports)")
+    p.add_argument("--data", default=None, help="data folder (default: the folder named in each parameter file)")
+    p.add_argument("--only", nargs="*", help="only these municipality ids")
+    p.set_defaults(func=_cmd_plan)
 
     try:
         from .io.genesis_api import add_cli as add_genesis_cli

@@ -124,8 +124,12 @@ def target_feasibility(years, values, *, start: int, target: float, target_year:
         proj, lo, hi, se_out = float(np.exp(mean)), float(np.exp(lo)), float(np.exp(hi)), float(np.exp(mean) * se)
     else:
         proj, se_out = mean, se
-    needed = d * (target - proj)
     notes: list[str] = []
+    bounds = {"proportion": (0.0, 100.0), "rate": (0.0, np.inf), "count": (0.0, np.inf)}.get(kind, (-np.inf, np.inf))
+    if lo < bounds[0] or hi > bounds[1]:
+        lo, hi = float(max(lo, bounds[0])), float(min(hi, bounds[1]))
+        notes.append("the prediction interval was cut at the indicator's possible range")
+    needed = d * (target - proj)
     if needed <= 0:
         verdict = "reachable_without_effect"
     elif not np.isfinite(mde):

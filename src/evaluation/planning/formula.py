@@ -67,7 +67,21 @@ def mckenzie_did_variance(sigma2: float, rho: float, n_pre: int, n_post: int) ->
     return float(sigma2 * ((1 + (n_pre - 1) * rho) / n_pre + (1 + (n_post - 1) * rho) / n_post - 2 * rho))
 
 
-def _rank_power(tau: np.ndarray, sd_est: float, thr_scale: float, J: int, nu: float, alpha: float) -> np.ndarray:
+def _critical_distribution(J: int, nu: float, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Values and probabilities of the rank test's critical value ``C`` (see :func:`_rank_power`)."""
+    k = int(np.floor(alpha * (J + 1) + 1e-9)) - 1
+    dist = stats.norm if not np.isfinite(nu) else stats.t(nu)
+    if k < 0:
+        sd_t = 1.0 if not np.isfinite(nu) or nu <= 2 else float(np.sqrt(nu / (nu - 2)))
+        return np.array([stats.t.ppf(1 - alpha / 2, J - 1) * np.sqrt(1 + 1 / J) * sd_t]), np.array([1.0])
+    c_grid = np.linspace(0.0, float(dist.ppf(1 - 1e-6)), 1200)
+    F = 2 * dist.cdf(c_grid) - 1
+    w = np.diff(stats.binom.cdf(k, J, 1 - F), prepend=0.0)
+    return c_grid, w / w.sum()
+
+
+def _rank_power(tau: np.ndarray, sd_est: float, thr_scale: float, J: int, nu: float, alpha: float,
+                critical: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Power of the placebo rank test: P(|N(tau, sd_est^2)| > thr_scale * C), C the critical order statistic.
 
     The test rejects when at most ``k = floor(alpha (J + 1)) - 1`` of ``J`` placebo statistics are at
@@ -77,21 +91,10 @@ def _rank_power(tau: np.ndarray, sd_est: float, thr_scale: float, J: int, nu: fl
     ``C = t_{J-1} sqrt(1 + 1/J) sd(t_nu)``.
     """
     tau = np.atleast_1d(np.asarray(tau, dtype=float))
-    k = int(np.floor(alpha * (J + 1) + 1e-9)) - 1
-    dist = stats.norm if not np.isfinite(nu) else stats.t(nu)
-    if k < 0:
-        sd_t = 1.0 if not np.isfinite(nu) or nu <= 2 else float(np.sqrt(nu / (nu - 2)))
-        c = np.array([stats.t.ppf(1 - alpha / 2, J - 1) * np.sqrt(1 + 1 / J) * sd_t])
-        w = np.array([1.0])
-    else:
-        c_grid = np.linspace(0.0, float(dist.ppf(1 - 1e-6)), 1200)
-        F = 2 * dist.cdf(c_grid) - 1
-        cdf = stats.binom.cdf(k, J, 1 - F)
-        w = np.diff(cdf, prepend=0.0)
-        c = c_grid
+    c, w = critical if critical is not None else _critical_distribution(J, nu, alpha)
     thr = thr_scale * c[None, :]
     p = stats.norm.sf((thr - tau[:, None]) / sd_est) + stats.norm.cdf((-thr - tau[:, None]) / sd_est)
-    return p @ w / w.sum()
+    return p @ w
 
 
 def bpw_mde(pool: np.ndarray, n_pre: int, n_post: int, *, own_scale: float | None = None, alpha: float = 0.05,
@@ -150,8 +153,10 @@ def bpw_mde(pool: np.ndarray, n_pre: int, n_post: int, *, own_scale: float | Non
     if sd <= 0:
         return 0.0
 
+    crit = _critical_distribution(J, nu, alpha)
+
     def f(tau: float) -> float:
-        return float(_rank_power(np.array([tau]), sd, thr_scale, J, nu, alpha)[0]) - power
+        return float(_rank_power(np.array([tau]), sd, thr_scale, J, nu, alpha, crit)[0]) - power
 
     hi = sd
     for _ in range(60):

@@ -30,7 +30,7 @@ import pandas as pd
 from ..errors import EstimationError, InputError
 from ..results import check_alpha
 from .feasibility import FeasibilityResult, target_feasibility
-from .pool import Pool, planning_pool
+from .pool import Pool, report_pool
 from .power import BatchTest, default_test, own_scale, simulate_mde
 from .survey import last_wave_design, wave_plan
 
@@ -133,8 +133,8 @@ def plan_municipality(params, dataset, *, year: int | None = None, pool: Pool | 
                       indicators: list[str] | None = None, areas: bool = True) -> MunicipalityPlan:
     """The plan of ``params``' municipality on ``dataset`` (a validated :class:`evaluation.dataset.Dataset`).
 
-    ``pool``: the comparison ids (default: :func:`evaluation.planning.pool.planning_pool`, the report's
-    pool); ``test``: the estimator and inference (default: the report's, vectorised); ``half_width``:
+    ``pool``: the comparison ids (default: :func:`evaluation.planning.pool.report_pool`, the pool of the
+    report's results bundle); ``test``: the estimator and inference (default: the report's, vectorised); ``half_width``:
     precision asked of a survey share (fraction, 0.05 = +-5 percentage points); ``indicators``: restrict
     to these ids (default: every indicator with a comparison panel or a survey, plus every target).
     """
@@ -145,14 +145,10 @@ def plan_municipality(params, dataset, *, year: int | None = None, pool: Pool | 
     mid = params.municipality.id
     start = int(params.programme.start)
     year = int(year or params.report.year)
-    munis = dataset.municipalities
     values = dataset.indicator_values
     values = values[values["year"] <= year]
     if pool is None:
-        structure = dataset.tables.get("structure")
-        if (structure is None or structure.empty) and (Path(dataset.folder) / "structure.csv").exists():
-            structure = dataset.extra("structure.csv")
-        pool_obj = planning_pool(params, munis, structure)
+        pool_obj = report_pool(params, dataset, year=year)
     elif isinstance(pool, Pool):
         pool_obj = pool
     else:

@@ -65,3 +65,20 @@ def planning_pool(params, municipalities: pd.DataFrame, structure: pd.DataFrame 
     if len(chosen) < MIN_POOL and types is not None:
         return Pool(tuple(i for i in all_ids if types.get(i) == types.get(mid)), "type_fallback", k)
     return Pool(tuple(chosen), "matched", k)
+
+
+def report_pool(params, dataset, *, year: int | None = None, project_root=None) -> Pool:
+    """The pool of the municipality's results bundle (:func:`evaluation.analysis.municipality.comparison_part`,
+    the pool the annual report's estimates use); :func:`planning_pool` where the analysis layer is absent."""
+    from pathlib import Path
+
+    try:
+        from ..analysis.inputs import Inputs
+        from ..analysis.municipality import comparison_part
+    except ImportError:  # pragma: no cover - the analysis layer ships with the package
+        structure = dataset.extra("structure.csv") if (Path(dataset.folder) / "structure.csv").exists() else None
+        return planning_pool(params, dataset.municipalities, structure)
+    root = Path(project_root) if project_root else Path(dataset.folder).resolve().parent.parent
+    comp = comparison_part(Inputs(params=params, dataset=dataset, year=int(year or params.report.year),
+                                  project_root=root))
+    return Pool(tuple(str(i) for i in comp.ids), str(comp.rule), getattr(comp, "k", None))

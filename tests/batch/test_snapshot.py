@@ -10,7 +10,6 @@ from evaluation.batch import run_annual
 from evaluation.dataset import load_dataset
 from evaluation.errors import ContractError, InputError
 from evaluation.params import load_params
-from evaluation.reporting.context import ReportContext
 from evaluation.reporting.snapshot import Snapshot, folder_hash, load_snapshot, write_snapshot
 
 pytestmark = [pytest.mark.xdist_group("batch"), pytest.mark.notebook]
@@ -52,9 +51,9 @@ def test_context_from_snapshot_uses_the_shared_index_of_its_seed(dataset, demo_f
                                                                  monkeypatch):
     import yaml
 
-    import evaluation.reporting.context as context_module
+    import evaluation.analysis.inputs as inputs_module
 
-    from evaluation.reporting.chapters.index import fitted_index
+    from evaluation.analysis import fitted_index, load_inputs
 
     params = make_params({"erlangen": demo_folder})
     seed = load_params(params / "erlangen.yaml").comparison.seed
@@ -64,24 +63,24 @@ def test_context_from_snapshot_uses_the_shared_index_of_its_seed(dataset, demo_f
     path = write_snapshot(snap, tmp_path / "s.pkl")
 
     def no_validation(*args, **kwargs):
-        raise AssertionError("ReportContext.open validated the data folder despite the snapshot")
+        raise AssertionError("load_inputs validated the data folder despite the snapshot")
 
-    monkeypatch.setattr(context_module, "load_dataset", no_validation)
-    ctx = ReportContext.open(params / "erlangen.yaml", year=2025, snapshot=path)
-    assert fitted_index(ctx) == sentinel  # chapters/index.py finds the parent's result in its own cache
-    assert ctx.dataset.indicator_values.equals(dataset.indicator_values)
-    assert ctx.municipality_id == "erlangen" and ctx.dataset.is_synthetic
+    monkeypatch.setattr(inputs_module, "load_dataset", no_validation)
+    p, ds = load_inputs(params / "erlangen.yaml", snapshot=path)
+    assert fitted_index(ds, p, 2025) == sentinel  # the analysis finds the parent's result in its own cache
+    assert ds.indicator_values.equals(dataset.indicator_values)
+    assert p.municipality.id == "erlangen" and ds.is_synthetic
 
     raw = yaml.safe_load((params / "erlangen.yaml").read_text(encoding="utf-8"))
     raw["comparison"]["seed"] = seed + 2  # no shared result for this seed: the chapter computes its own
     raw["municipality"]["id"] = "atlantis"  # and a municipality the data do not know
     (params / "atlantis.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
     with pytest.raises(ContractError, match="'atlantis' of the parameter files is not in municipalities.csv"):
-        ReportContext.open(params / "atlantis.yaml", year=2025, snapshot=path)
+        load_inputs(params / "atlantis.yaml", snapshot=path)
     raw["municipality"]["id"] = "erlangen"
     (params / "atlantis.yaml").write_text(yaml.safe_dump(raw, allow_unicode=True), encoding="utf-8")
-    other = ReportContext.open(params / "atlantis.yaml", year=2025, snapshot=path)
-    assert "_index_cache" not in other.dataset.__dict__
+    _, other = load_inputs(params / "atlantis.yaml", snapshot=path)
+    assert "_index_cache" not in other.__dict__
 
 
 def test_snapshot_refused_when_the_data_changed(dataset, demo_folder, tmp_path):

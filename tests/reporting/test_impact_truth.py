@@ -7,14 +7,13 @@ at 95 %, all 20 cover about 36 % of the time by chance alone; the test allows on
 
 from __future__ import annotations
 
-import importlib
 import json
 import warnings
 from pathlib import Path
 
 import pytest
 
-from evaluation.reporting.context import ReportContext
+from evaluation.analysis import analyse, load_inputs
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ["erlangen", "rostock", "schneverdingen", "schwaebisch_gmuend", "nieder_olm"]
@@ -23,7 +22,6 @@ pytestmark = pytest.mark.xdist_group("reports")
 
 
 def test_report_impact_intervals_cover_injected_effects(demo_folder):
-    wirkung = importlib.import_module("evaluation.reporting.chapters.wirkung")
     gt = json.loads((demo_folder / "ground_truth.json").read_text(encoding="utf-8"))
     truth = {(e["municipality_id"], e["indicator_id"]): sum(e["att_by_year"].values()) / len(e["att_by_year"])
              for e in gt["effects"]}
@@ -31,8 +29,9 @@ def test_report_impact_intervals_cover_injected_effects(demo_folder):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         for mid in MODEL:
-            ctx = ReportContext.open(ROOT / "params" / f"{mid}.yaml", data_folder=demo_folder)
-            for row in wirkung.effect_table(ctx).itertuples():
+            params, dataset = load_inputs(ROOT / "params" / f"{mid}.yaml", data_folder=demo_folder)
+            bundle = analyse(params, dataset, parts=["effects"])
+            for row in bundle.effects.table.itertuples():
                 if (mid, row.indicator_id) not in truth:
                     continue
                 checked += 1

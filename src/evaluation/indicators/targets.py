@@ -12,10 +12,12 @@ better" indicator both differences are negative); 1 = target reached, < 0 = wors
 2. A *hold* target (``d * (target - baseline) <= 0``: keep a level rather than improve it):
    *erreicht* unless the latest value is demonstrably worse than the target (its interval lies
    entirely on the bad side of the target), else *nicht auf Kurs*.
-3. *erreicht* (``achieved``): the latest value is at or beyond the target (``d * (latest - target) >= 0``)
-   **and** its confidence interval excludes the baseline on the good side (the unfavourable interval
-   limit is still better than the baseline), so the improvement is larger than the noise. Without an
-   interval (a mean without standard error) the point value decides and ``interval_used`` is False.
+3. *erreicht* (``achieved``): the latest value is at or beyond the target (``d * (latest - target) >= 0``,
+   an attainment share of 100 % or more). The reason tells whether its confidence interval excludes the
+   baseline on the good side (``target_reached``: the improvement is larger than the noise) or not
+   (``target_reached_within_noise``: reached, but the change is within the noise, said so in the
+   report). Without an interval (a mean without standard error) the point value decides
+   (``target_reached_point_only``) and ``interval_used`` is False.
 4. *nicht auf Kurs* (``off_track``) if the target year has been reached or passed.
 5. *auf Kurs* (``on_track``) if the trend since the baseline year (log-linear quasi-Poisson for
    counts and rates, linear for proportions and means, see :mod:`evaluation.indicators.trends`),
@@ -29,8 +31,8 @@ Example
 ...                baseline_year=2017, target_year=2025, year=2023)
 >>> r.status, round(r.share, 2)
 ('achieved', 1.1)
->>> attainment(20.0, 30.0, 31.0, 1, latest_ci=(18.0, 44.0), baseline_year=2017, target_year=2025, year=2023).status
-'on_track'
+>>> attainment(20.0, 30.0, 31.0, 1, latest_ci=(18.0, 44.0), baseline_year=2017, target_year=2025, year=2023).reason
+'target_reached_within_noise'
 """
 
 from __future__ import annotations
@@ -137,25 +139,25 @@ def attainment(baseline: float | None, target: float | None, latest: float | Non
         return result("off_track", "hold_missed")
     share = (latest - baseline) / (target - baseline)
     if d * (latest - target) >= 0:
+        # at or beyond the target (share >= 100 %) is always "erreicht"; the reason says whether the
+        # change since the baseline is larger than the noise
         if not has_ci:
             return result("achieved", "target_reached_point_only", share)
         unfavourable = lo if d > 0 else hi
         if d * (unfavourable - baseline) > 0:
             return result("achieved", "target_reached", share)
-        reached_in_noise = True
-    else:
-        reached_in_noise = False
+        return result("achieved", "target_reached_within_noise", share)
     if year is not None and target_year is not None and year >= target_year:
-        return result("off_track", "within_noise" if reached_in_noise else "deadline_passed", share)
+        return result("off_track", "deadline_passed", share)
     if not _nan(projection):
         if d * (proj - target) >= 0:
             return result("on_track", "projection_reaches", share)
-        return result("off_track", "within_noise" if reached_in_noise else "projection_misses", share)
+        return result("off_track", "projection_misses", share)
     if year is not None and baseline_year is not None and target_year is not None:
         elapsed = (year - baseline_year) / (target_year - baseline_year)
         if share >= elapsed:
             return result("on_track", "path_reached", share)
-        return result("off_track", "within_noise" if reached_in_noise else "path_missed", share)
+        return result("off_track", "path_missed", share)
     return result("not_assessable", "no_time_elapsed", share)
 
 
@@ -243,7 +245,7 @@ def attainment_table(values: pd.DataFrame, targets: pd.DataFrame, register_table
             res = attainment(t.baseline, t.target, None, int(meta["polarity"]))
             rows.append(row | _row_from(res, None, "no_data"))
             continue
-        with_ci = _intervals(has, kind, scale, alpha)
+        with_ci = published_intervals(has, kind, unit, alpha)
         last = with_ci.iloc[-1]
         base_val = t.baseline
         if _nan(base_val):
@@ -264,6 +266,32 @@ def attainment_table(values: pd.DataFrame, targets: pd.DataFrame, register_table
             "target", "share", "projection", "projection_low", "projection_high", "status", "status_label", "reason",
             "reason_text"]
     return pd.DataFrame(rows, columns=cols)
+
+
+def published_intervals(values: pd.DataFrame, kind: str, unit: str, alpha: float = 0.05) -> pd.DataFrame:
+    """Intervals around the *published* value of each row (``estimate`` = ``value``).
+
+    A published share may be weighted (a survey raked to the population) and then differs from
+    numerator / denominator; the report shows the published value, so the interval is the Wilson
+    interval of that share with the denominator as sample size (an effective number of cases, the
+    design effect ignored) rather than an interval around the unweighted share. Counts and rates,
+    and shares equal to their counts, get the usual interval of
+    :func:`~evaluation.indicators.rates.add_intervals`.
+    """
+    scale = UNIT_SCALE.get(unit, 1.0)
+    v = values.copy()
+    if kind == "proportion" and {"numerator", "denominator", "value"} <= set(v.columns):
+        den = pd.to_numeric(v["denominator"], errors="coerce")
+        val = pd.to_numeric(v["value"], errors="coerce")
+        weighted = den.gt(0) & val.notna()
+        v.loc[weighted, "numerator"] = val[weighted] / scale * den[weighted]
+    out = _intervals(v, kind, scale, alpha)
+    if "value" in out.columns:
+        has = pd.to_numeric(out["value"], errors="coerce").notna()
+        out.loc[has, "estimate"] = out.loc[has, "value"].astype(float)
+    if "numerator" in values.columns:
+        out["numerator"] = values["numerator"].to_numpy()
+    return out
 
 
 def _intervals(series: pd.DataFrame, kind: str, scale: float, alpha: float) -> pd.DataFrame:

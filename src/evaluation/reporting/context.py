@@ -1,168 +1,108 @@
-"""What a report knows: parameters, validated data, register, and the published (disclosure-controlled) values.
+"""What a chapter renders from: the analysis bundle and the place its tables go.
 
-A :class:`ReportContext` is opened once per report from the papermill parameters. It loads the
-parameter file, the data folder (validated through the contracts), the indicator register, and
-derives once what several chapters share. Chapters take the context and return
-:class:`~evaluation.reporting.blocks.Section` objects; they never read files themselves.
+A :class:`ReportContext` wraps one :class:`~evaluation.analysis.MunicipalityAnalysis` (computed once
+by :func:`evaluation.analysis.analyse`) and the :class:`~evaluation.reporting.blocks.TableSink` that
+writes each published table as CSV. Chapters read numbers only from the bundle; nothing here
+computes, chooses or draws (a test checks that reporting imports no estimator module).
 
-Disclosure control happens here, once: :attr:`published_values` is the municipality's indicator
-table after primary and secondary suppression (:func:`evaluation.disclosure.suppress_indicator_values`);
-chapters show only published values, and every table a chapter builds from microdata (survey,
-participants, events) passes through :meth:`publish_counts`.
+Disclosure control happened in the analysis: ``bundle.indicators.published`` is the indicator table
+after primary and secondary suppression, and every table built from microdata arrives with its flags.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from ..dataset import Dataset, load_dataset
-from ..params import Params, load_params
-from ..register import IndicatorRegister, load_register
-from .blocks import ColumnSpec, Figure, Table, TableSink
-
-DISCLOSURE_THRESHOLD = 3  # counts 1 and 2 are never published (BA and statistical offices)
+from ..analysis.bundle import MunicipalityAnalysis, Part
+from ..texts import text
+from .blocks import Block, ColumnSpec, Figure, Paragraph, Table, TableSink
 
 
 @dataclass
 class ReportContext:
-    """Everything one municipality's report needs; build with :meth:`open`."""
+    """One report being rendered: the bundle ``a`` and the table sink."""
 
-    params: Params
-    dataset: Dataset
-    register: IndicatorRegister
-    year: int
-    sink: TableSink
-    threshold: int = DISCLOSURE_THRESHOLD
-    project_root: Path = field(default_factory=Path.cwd)
+    a: MunicipalityAnalysis
+    sink: TableSink = field(default_factory=lambda: TableSink(None))
 
     @classmethod
-    def open(cls, params_file: str | Path, *, year: int | None = None, data_folder: str | Path | None = None,
-             tables_dir: str | Path | None = None, project_root: str | Path | None = None,
-             snapshot: str | Path | None = None) -> "ReportContext":
-        """Load the parameter file and the data folder (validated through the contracts).
-
-        ``snapshot``: a snapshot of the data folder written by the annual run
-        (:mod:`evaluation.reporting.snapshot`), already validated there; it is read instead of
-        validating the folder again, after checking that the folder's files are unchanged.
-        """
-        params = load_params(params_file)
-        root = Path(project_root) if project_root else Path(params_file).resolve().parent.parent
-        folder = Path(data_folder) if data_folder else params.data_folder(root)
-        if snapshot:
-            from .snapshot import snapshot_dataset
-
-            dataset = snapshot_dataset(snapshot, folder=folder, seed=params.comparison.seed,
-                                       municipality_ids=[params.municipality.id])
-        else:
-            dataset = load_dataset(folder, municipality_ids=[params.municipality.id])
-        return cls(params=params, dataset=dataset, register=load_register(), year=int(year or params.report.year),
-                   sink=TableSink(tables_dir), project_root=root)
+    def of(cls, bundle: MunicipalityAnalysis | ReportContext, sink: TableSink | None = None) -> ReportContext:
+        """A context for ``bundle`` (a context passed in is returned as it is)."""
+        if isinstance(bundle, ReportContext):
+            return bundle
+        return cls(bundle, sink if sink is not None else TableSink(None))
 
     # -- identity -------------------------------------------------------------------------------
     @property
     def municipality_id(self) -> str:
-        return self.params.municipality.id
+        return self.a.meta.municipality_id
 
     @property
     def name(self) -> str:
-        return self.params.municipality.name
+        return self.a.meta.name
+
+    @property
+    def year(self) -> int:
+        return self.a.meta.year
 
     @property
     def demo(self) -> bool:
-        return bool(self.params.report.demo or self.dataset.is_synthetic)
+        return bool(self.a.meta.demo)
 
     @property
     def programme_start(self) -> int:
-        return int(self.params.programme.start)
+        return int(self.a.meta.programme_start)
 
-    def table(self, name: str) -> pd.DataFrame:
-        """A contract table restricted to this municipality (empty frame if the folder lacks it)."""
-        df = self.dataset.tables[name]
-        if "municipality_id" in df.columns:
-            df = df[df["municipality_id"] == self.municipality_id]
-        return df.reset_index(drop=True)
+    @property
+    def threshold(self) -> int:
+        return int(self.a.meta.choices.get("analysis", {}).get("disclosure_threshold", 3))
 
-    @cached_property
-    def municipalities(self) -> pd.DataFrame:
-        return self.dataset.municipalities
-
-    @cached_property
-    def areas(self) -> pd.DataFrame:
-        return self.table("areas")
-
-    @cached_property
-    def register_table(self) -> pd.DataFrame:
-        return self.register.table
-
-    # -- published values --------------------------------------------------------------------------
-    @cached_property
-    def published_values(self) -> pd.DataFrame:
-        """This municipality's indicator values up to the report year, after disclosure control."""
-        from ..disclosure import suppress_indicator_values
-
-        values = self.table("indicator_values")
-        values = values[values["year"] <= self.year]
-        if values.empty:
-            return values.assign(flag=pd.Series(dtype=object))
-        return suppress_indicator_values(values, threshold=self.threshold).reset_index(drop=True)
-
-    @cached_property
-    def targets(self) -> pd.DataFrame:
-        """Baselines and targets of the parameter file, joined with the register."""
-        return self.register.targets(self.params)
-
-    @cached_property
-    def attainment(self) -> pd.DataFrame:
-        """Target attainment per indicator with a target (see :func:`evaluation.indicators.targets.attainment_table`)."""
-        from ..indicators.targets import attainment_table
-
-        if self.targets.empty:
-            return pd.DataFrame()
-        values = self.published_values
-        targets = self.targets[["indicator_id", "baseline_year", "baseline", "target", "target_year"]]
-        return attainment_table(values, targets, self.register_table, self.year,
-                                municipality_id=self.municipality_id)
-
-    # -- publishing helpers -----------------------------------------------------------------------
-    def publish_counts(self, frame: pd.DataFrame, count_columns: list[str],
-                       derived: dict[str, str] | None = None) -> tuple[pd.DataFrame, pd.DataFrame]:
-        """Primary suppression of person counts in a table without published margins.
-
-        Counts ``0 < n < threshold`` are masked; ``derived`` maps a column (a share, a mean) to the
-        count column it is computed from, and is masked with it. Returns (published frame, flags).
-        Tables *with* totals must use :func:`evaluation.disclosure.suppress` instead, which adds the
-        secondary suppression.
-        """
-        from ..texts import text
-
-        out = frame.copy().reset_index(drop=True)
-        flags = pd.DataFrame(index=out.index, columns=out.columns, dtype=object)
-        label = text("disclosure", "flag.primary")
-        for col in count_columns:
-            vals = pd.to_numeric(out[col], errors="coerce")
-            mask = (vals > 0) & (vals < self.threshold)
-            out[col] = out[col].astype(float).where(~mask)
-            flags.loc[mask, col] = label
-            for dcol, source in (derived or {}).items():
-                if source == col:
-                    out[dcol] = out[dcol].where(~mask)
-                    flags.loc[mask, dcol] = label
-        return out, flags
-
+    # -- blocks -----------------------------------------------------------------------------------
     def table_block(self, data: pd.DataFrame, caption: str, columns: list[ColumnSpec], *, name: str | None = None,
                     row_header: str | None = None, flags: pd.DataFrame | None = None, note: str | None = None) -> Table:
         return Table(data=data.reset_index(drop=True), caption=caption, columns=columns, name=name, sink=self.sink,
                      row_header=row_header, flags=None if flags is None else flags.reset_index(drop=True), note=note)
 
     def figure_block(self, draw, *, alt: str, caption: str, table: Table, width: float = 7.5,
-                     height: float = 4.0) -> Figure:
+                     height: float = 4.0, values: list[str] | None = None) -> Block:
+        """A figure, or - when the ``values`` columns of its table are empty or all zero - its table
+        with a sentence saying why there is no figure (no chart from an empty table)."""
+        if values is not None and not has_values(table.data, values):
+            return Section_of([Paragraph(text("report", "no_figure", caption=caption)), table])
         return Figure(draw=draw, alt=alt, caption=caption, table=table, width=width, height=height)
+
+
+def has_values(data: pd.DataFrame, columns: list[str]) -> bool:
+    """True when at least one of ``columns`` holds a finite value other than 0."""
+    if data is None or data.empty:
+        return False
+    for c in columns:
+        if c in data.columns:
+            v = pd.to_numeric(data[c], errors="coerce").to_numpy(dtype=float)
+            if np.isfinite(v).any() and (np.nan_to_num(v) != 0).any():
+                return True
+    return False
+
+
+class Section_of(Block):
+    """Blocks shown one after another without a heading."""
+
+    def __init__(self, blocks: list[Block]) -> None:
+        self.blocks = blocks
+
+    def html(self) -> str:
+        return "".join(b.html() for b in self.blocks)
+
+
+def unavailable(part: Part, what: str) -> Paragraph | None:
+    """The sentence for a part that could not be computed (None if it is available)."""
+    if part.error is None:
+        return None
+    return Paragraph(text("report", "not_available", what=what, reason=part.error))
 
 
 def fmt_de(value: Any, decimals: int = 1) -> str:

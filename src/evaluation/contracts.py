@@ -486,6 +486,40 @@ def _problems_from_pandera(err: SchemaErrors, contract: Contract, file: str | No
     return sorted(unique.values(), key=lambda p: (str(p.column or ""), p.row if isinstance(p.row, int) else -1))
 
 
+#: how many rows of one kind of problem (duplicated key, unknown reference) are listed one by one
+MAX_LISTED = 20
+
+
+def _duplicate_problems(df: pd.DataFrame, c: Contract, file: str | None,
+                        index_to_line: Mapping | None, limit: int = MAX_LISTED) -> list[Problem]:
+    """The first ``limit`` rows that repeat a key (with the line of the key's first row), then the count.
+
+    Vectorised (one ``duplicated`` and one ``merge``): 1.5 million duplicates take seconds, where a
+    ``df.loc`` per row took about a millisecond each.
+    """
+    key = list(c.key)
+    dup = df.duplicated(key, keep="first")
+    n_dup = int(dup.sum())
+    if not n_dup:
+        return []
+    listed = df.loc[dup, key].head(limit)
+    firsts = df.loc[~dup, key]
+    firsts = firsts.assign(_first=firsts.index).merge(listed.drop_duplicates(), on=key, how="inner")
+    first_of = {tuple(r[:-1]): r[-1] for r in firsts[key + ["_first"]].itertuples(index=False, name=None)}
+    problems = []
+    for label, raw in zip(listed.index, listed.itertuples(index=False, name=None)):
+        values = tuple(v.item() if hasattr(v, "item") else v for v in raw)
+        first = first_of.get(raw)
+        where = f" (first at line {_line(first, index_to_line)})" if first is not None else ""
+        problems.append(Problem(f"duplicated key {dict(zip(key, values))}{where}", file,
+                                _line(label, index_to_line), ", ".join(key), "each key to appear once"))
+    if n_dup > limit:
+        problems.append(Problem(f"{n_dup:,} rows in all repeat a key that an earlier row has; the first {limit} "
+                                "are listed above", file, None, ", ".join(key), "each key to appear once",
+                                n_dup))
+    return problems
+
+
 def validate(
     df: pd.DataFrame,
     contract: str | Contract,
@@ -520,12 +554,7 @@ def validate(
         problems.append(Problem(str(err), file_str))
         out = df
     if c.key and all(k in df.columns for k in c.key):
-        dup = df.duplicated(list(c.key), keep="first")
-        for label in df.index[dup]:
-            key = tuple(v.item() if hasattr(v, 'item') else v for v in df.loc[label, list(c.key)].tolist())
-            problems.append(Problem(f"duplicated key {dict(zip(c.key, key))}", file_str,
-                                    _line(label, index_to_line), ", ".join(c.key),
-                                    "each key to appear once"))
+        problems += _duplicate_problems(df, c, file_str, index_to_line)
     if problems:
         raise ContractError(f"{file_str or 'table'}: {len(problems)} problem(s) with the {c.name} contract",
                             file=file_str, problems=problems)
@@ -545,14 +574,22 @@ def check_references(
     allowed_set = set(map(str, allowed))
     if column not in df.columns:
         return []
-    bad = df[~df[column].astype(str).isin(allowed_set) & df[column].notna()]
+    mask = ~df[column].astype(str).isin(allowed_set) & df[column].notna()
+    n_bad = int(mask.sum())
+    if not n_bad:
+        return []
+    bad = df.loc[mask, column].head(MAX_LISTED)
     shown = sorted(allowed_set)
     hint = shown if len(shown) <= 12 else shown[:12] + ["..."]
-    return [
-        Problem(f"unknown {what} '{row[column]}'", str(file) if file else None, _line(idx, index_to_line),
-                column, f"one of {hint}")
-        for idx, row in bad.iterrows()
-    ]
+    file_str = str(file) if file else None
+    problems = [Problem(f"unknown {what} '{value}'", file_str, _line(idx, index_to_line), column, f"one of {hint}")
+                for idx, value in bad.items()]
+    if n_bad > MAX_LISTED:
+        distinct = df.loc[mask, column].astype(str).unique()
+        problems.append(Problem(f"{n_bad:,} rows in all name an unknown {what} ({len(distinct):,} distinct, e.g. "
+                                f"{sorted(distinct)[:5]}); the first {MAX_LISTED} are listed above",
+                                file_str, None, column, f"one of {hint}", n_bad))
+    return problems
 
 
 def empty_table(contract: str | Contract) -> pd.DataFrame:

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .contracts import check_references, empty_table
+from .contracts import MAX_LISTED, check_references, empty_table
 from .errors import ContractError, InputError, Problem
 from .io.tables import read_contract_table, read_table
 
@@ -144,12 +144,18 @@ def load_dataset(folder: str | Path, *, required: tuple[str, ...] = REQUIRED, re
         known_areas = set(zip(areas["municipality_id"].astype(str), areas["area_id"].astype(str)))
         has_keys = {"area_id", "municipality_id"} <= set(iv.columns)
         sub = iv[iv["area_id"] != iv["municipality_id"]] if has_keys else iv.iloc[0:0]
-        for idx, row in sub.iterrows():
-            if (row["municipality_id"], row["area_id"]) not in known_areas:
-                problems.append(Problem(
-                    f"unknown Sozialraum '{row['area_id']}' of municipality '{row['municipality_id']}'",
-                    str(files["indicator_values"]), lines("indicator_values").get(idx), "area_id",
-                    "an area_id listed in areas.csv, or the municipality_id for whole-town values"))
+        pairs = pd.MultiIndex.from_arrays([sub["municipality_id"].astype(str), sub["area_id"].astype(str)]) \
+            if len(sub) else pd.MultiIndex.from_arrays([[], []])
+        unknown = sub[~pairs.isin(list(known_areas))] if len(sub) else sub
+        iv_lines = lines("indicator_values")
+        expected = "an area_id listed in areas.csv, or the municipality_id for whole-town values"
+        for idx, mid, aid in zip(unknown.index[:MAX_LISTED], unknown["municipality_id"], unknown["area_id"]):
+            problems.append(Problem(f"unknown Sozialraum '{aid}' of municipality '{mid}'",
+                                    str(files["indicator_values"]), iv_lines.get(idx), "area_id", expected))
+        if len(unknown) > MAX_LISTED:
+            problems.append(Problem(f"{len(unknown):,} rows in all name an unknown Sozialraum; the first "
+                                    f"{MAX_LISTED} are listed above", str(files["indicator_values"]), None,
+                                    "area_id", expected, len(unknown)))
     if "codings" in files and "codebook" in files and "code_id" in tables["codebook"].columns:
         problems += check_references(tables["codings"], "code_id", tables["codebook"]["code_id"], what="code",
                                      file=files["codings"], index_to_line=lines("codings"))

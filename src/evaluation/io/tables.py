@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -36,28 +37,144 @@ class Table:
     notes: list[str] = field(default_factory=list)
 
     @property
-    def index_to_line(self) -> dict:
-        return {i: i for i in self.frame.index}
+    def index_to_line(self) -> Mapping:
+        """Index label -> line in the file (the index *is* the line: an identity map, no dict of every row)."""
+        return _SameLine(self.frame.index)
 
 
-def _read_text(path: Path, encoding: str) -> str:
+class _SameLine(Mapping):
+    """Read-only identity mapping over a frame's index (index labels are file lines already)."""
+
+    def __init__(self, index: pd.Index) -> None:
+        self._index = index
+
+    def __getitem__(self, label):  # type: ignore[no-untyped-def]
+        if label in self._index:
+            return label
+        raise KeyError(label)
+
+    def __contains__(self, label: object) -> bool:
+        try:
+            return label in self._index
+        except TypeError:
+            return False
+
+    def __iter__(self) -> Iterator:
+        return iter(self._index)
+
+    def __len__(self) -> int:
+        return len(self._index)
+
+
+#: largest CSV/Excel/Parquet file read (bytes); raise it per call with ``max_bytes=``
+MAX_FILE_BYTES = 1_000_000_000
+#: most columns a table may have (a header of millions of fields is not a table of this workbench)
+MAX_COLUMNS = 10_000
+#: largest single field (characters), also the limit of the csv module while counting fields
+MAX_FIELD_CHARS = 10_000_000
+
+
+def _read_bytes(path: Path, max_bytes: int) -> bytes:
     try:
-        raw = path.read_bytes()
+        if path.is_dir():
+            raise InputError("is a folder, not a file", file=path, expected="a table file")
+        size = path.stat().st_size
+        if size > max_bytes:
+            raise InputError(f"the file is too large ({size:,} bytes)", file=path,
+                             expected=f"at most {max_bytes:,} bytes (raise max_bytes= to read it)")
+        return path.read_bytes()
     except FileNotFoundError:
         raise InputError("file not found", file=path) from None
     except IsADirectoryError:
         raise InputError("is a folder, not a file", file=path) from None
+    except PermissionError:
+        raise InputError("cannot be read (permission denied)", file=path) from None
+
+
+def _check_decodes(raw: bytes, encoding: str, path: Path) -> None:
+    """Decode in chunks (no second copy of the file) and name the line of the first bad byte."""
+    import codecs
+
+    try:
+        decoder = codecs.getincrementaldecoder(encoding)()
+    except LookupError:
+        raise InputError(f"unknown encoding {encoding!r}", file=path, expected="e.g. 'utf-8' or 'cp1252'") from None
+    view = memoryview(raw)
+    chunk = 1 << 22
+    try:
+        for start in range(0, len(view), chunk):
+            try:
+                decoder.decode(view[start:start + chunk], final=start + chunk >= len(view))
+            except UnicodeDecodeError as exc:
+                pos = start + exc.start
+                line = raw[:pos].count(b"\n") + 1
+                raise InputError(
+                    f"not {encoding} text: byte 0x{raw[pos]:02x} at line {line} cannot be decoded "
+                    "(a file saved as Windows-1252/ISO-8859-1? save it as UTF-8 or pass encoding='cp1252')",
+                    file=path, row=line, expected=f"{encoding}-encoded text",
+                ) from None
+    finally:
+        view.release()
+
+
+def _read_text(path: Path, encoding: str, max_bytes: int = MAX_FILE_BYTES) -> str:
+    raw = _read_bytes(path, max_bytes)
     if raw.startswith(b"\xef\xbb\xbf"):
         raw = raw[3:]
+    _check_decodes(raw, encoding, path)
+    return raw.decode(encoding)
+
+
+def _ascii_compatible(encoding: str) -> bool:
+    import codecs
+
+    name = codecs.lookup(encoding).name
+    return name in ("utf-8", "ascii", "latin-1", "iso8859-1", "cp1252", "iso8859-15", "utf-8-sig")
+
+
+def _record_lines(body: bytes, encoding: str, sep: str, n_fields: int, first_line: int, path: Path,
+                  ends_with_newline: bool) -> list[int]:
+    """Line of each data record; a record with more or fewer fields than the header is an error.
+
+    ``pandas.read_csv`` pads a short row with NaN and so reads a file cut off mid-line as valid
+    (``3.675275,...`` cut to ``3`` reads as 3 with source and flag missing). The standard csv
+    module counts the fields of every record (quoted line breaks included) in one streaming pass.
+    """
+    lines: list[int] = []
+    text = io.TextIOWrapper(io.BytesIO(body), encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=sep)
+    old_limit = csv.field_size_limit(MAX_FIELD_CHARS)
+    previous = 0
     try:
-        return raw.decode(encoding)
-    except UnicodeDecodeError as exc:
-        line = raw[: exc.start].count(b"\n") + 1
-        raise InputError(
-            f"not {encoding} text: byte 0x{raw[exc.start]:02x} at line {line} cannot be decoded "
-            "(a file saved as Windows-1252/ISO-8859-1? save it as UTF-8 or pass encoding='cp1252')",
-            file=path, row=line, expected=f"{encoding}-encoded text",
-        ) from None
+        next(reader, None)  # the header
+        previous = reader.line_num
+        for row in reader:
+            start = previous + 1
+            previous = reader.line_num
+            if not row or (len(row) == 1 and not row[0].strip()):
+                continue  # a blank line: pandas skips it as well
+            line = first_line + start - 1
+            if len(row) != n_fields:
+                last = reader.line_num == start and not ends_with_newline
+                at_end = last and text.read(1) == ""
+                if len(row) < n_fields and at_end:
+                    raise InputError(
+                        f"the file ends in the middle of line {line}: it has {len(row)} of {n_fields} fields "
+                        "and no line break (a truncated copy or download?)", file=path, row=line,
+                        expected=f"{n_fields} fields per line, the last line ending with a line break",
+                        found=sep.join(row)[-80:])
+                raise InputError(
+                    f"line {line} has {len(row)} fields, the header has {n_fields}", file=path, row=line,
+                    expected=f"{n_fields} fields separated by {sep!r} (quote fields that contain {sep!r})",
+                    found=sep.join(row)[:80])
+            lines.append(line)
+    except csv.Error as exc:
+        raise InputError(f"cannot be parsed as a table near line {first_line + previous}: {exc}", file=path,
+                         row=first_line + previous, expected="a CSV table") from None
+    finally:
+        csv.field_size_limit(old_limit)
+        text.detach()
+    return lines
 
 
 def _dtype_for(columns: list[str], text_columns: set[str] | None = None) -> dict[str, str]:
@@ -67,37 +184,66 @@ def _dtype_for(columns: list[str], text_columns: set[str] | None = None) -> dict
 
 
 def read_csv_table(path: str | Path, *, encoding: str = "utf-8", sep: str | None = None,
-                   text_columns: set[str] | None = None) -> Table:
-    """Read a CSV into a :class:`Table` (ids as text, comment lines skipped, index = file line)."""
+                   text_columns: set[str] | None = None, max_bytes: int = MAX_FILE_BYTES,
+                   max_columns: int = MAX_COLUMNS) -> Table:
+    """Read a CSV into a :class:`Table` (ids as text, comment lines skipped, index = file line).
+
+    Every record must have as many fields as the header: a short row, and above all a last line
+    cut off without its line break (a truncated copy), is an :class:`InputError` naming the line.
+    Files over ``max_bytes`` and headers of more than ``max_columns`` columns are refused.
+    """
     path = Path(path)
-    text = _read_text(path, encoding)
-    lines = text.splitlines(keepends=True)
+    raw = _read_bytes(path, max_bytes)
+    if raw.startswith(b"\xef\xbb\xbf"):
+        raw = raw[3:]
+    _check_decodes(raw, encoding, path)
+    if not _ascii_compatible(encoding):  # e.g. UTF-16: parse a UTF-8 copy, byte offsets then hold
+        raw, encoding = raw.decode(encoding).encode("utf-8"), "utf-8"
     notes: list[str] = []
     skip = 0
-    while skip < len(lines) and lines[skip].lstrip().startswith(COMMENT_PREFIX):
-        notes.append(lines[skip].strip().lstrip(COMMENT_PREFIX).strip())
+    offset = 0
+    while offset < len(raw):
+        nl = raw.find(b"\n", offset)
+        line_end = len(raw) if nl < 0 else nl + 1
+        line = raw[offset:line_end]
+        if not line.lstrip().startswith(COMMENT_PREFIX.encode()):
+            break
+        notes.append(line.decode(encoding).strip().lstrip(COMMENT_PREFIX).strip())
         skip += 1
-    body = "".join(lines[skip:])
+        offset = line_end
+    body = raw[offset:] if offset else raw
     if not body.strip():
         raise InputError("the file is empty: no header and no rows", file=path, expected="a header line with column names")
+    nl = body.find(b"\n")
+    first = (body if nl < 0 else body[:nl]).decode(encoding).rstrip("\r")
     if sep is None:
-        try:
-            sep = csv.Sniffer().sniff(body.splitlines()[0], delimiters=",;\t").delimiter
-        except csv.Error:
-            sep = ","
-    header = next(csv.reader([body.splitlines()[0]], delimiter=sep))
-    header = [h.strip() for h in header]
+        counts = {d: first.count(d) for d in (",", ";", "\t")}
+        if max(counts.values()) > max_columns:
+            sep = max(counts, key=counts.get)
+        else:
+            try:
+                sep = csv.Sniffer().sniff(first[:100_000], delimiters=",;\t").delimiter
+            except csv.Error:
+                sep = ","
+    if first.count(sep) + 1 > max_columns:
+        raise InputError(f"the header has {first.count(sep) + 1:,} columns", file=path, row=skip + 1,
+                         expected=f"at most {max_columns:,} columns")
+    header = [h.strip() for h in next(csv.reader([first], delimiter=sep))]
     if len(header) < 2:
         raise InputError(f"found a single column '{header[0][:60]}': not a table with separator ',' ';' or tab",
                          file=path, row=skip + 1, expected="a header line with several column names")
+    record_lines = _record_lines(body, encoding, sep, len(header), skip + 1, path, body.endswith(b"\n"))
     try:
-        frame = pd.read_csv(io.StringIO(body), sep=sep, dtype=_dtype_for(header, text_columns), keep_default_na=True,
-                            na_values=[""], skipinitialspace=False)
-    except pd.errors.ParserError as exc:
-        raise InputError(f"cannot be parsed as a table: {exc}", file=path) from None
+        frame = pd.read_csv(io.BytesIO(body), sep=sep, dtype=_dtype_for(header, text_columns), keep_default_na=True,
+                            na_values=[""], skipinitialspace=False, encoding=encoding)
+    except (pd.errors.ParserError, ValueError) as exc:
+        raise InputError(f"cannot be parsed as a table: {str(exc)[:300]}", file=path) from None
     frame.columns = [str(c).strip() for c in frame.columns]
-    # index = line number in the file: comment lines + header line + 1-based row
-    frame.index = pd.RangeIndex(skip + 2, skip + 2 + len(frame))
+    # index = line number in the file (comment lines and header counted, blank lines skipped)
+    if len(record_lines) == len(frame):
+        frame.index = pd.Index(record_lines, dtype="int64")
+    else:  # pragma: no cover - pandas and csv disagree on what a record is: number the rows
+        frame.index = pd.RangeIndex(skip + 2, skip + 2 + len(frame))
     return Table(frame, path, notes)
 
 

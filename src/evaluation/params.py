@@ -131,6 +131,46 @@ class Target(_Strict):
         return self
 
 
+class Analysis(_Strict):
+    """The analysis choices of the report (:func:`evaluation.analysis.analyse`); every one has a documented default.
+
+    The bundle records the values it used (``MunicipalityAnalysis.meta.choices``), so a report can
+    always say which thresholds and draws stand behind its numbers.
+    """
+
+    alpha: float = Field(default=0.05, gt=0, lt=1, description="error level of every interval and test (0.05: 95-%-intervals)")
+    seed: int | None = Field(default=None, description="seed of every random draw; None: comparison.seed")
+    draws: int = Field(default=999, ge=19, description="randomisation-inference draws of the effect estimates "
+                                                       "(all assignments are enumerated when there are fewer)")
+    event_study_draws: int = Field(default=499, ge=19, description="randomisation draws of the event study")
+    pretrend_alpha: float = Field(default=0.1, gt=0, lt=1, description="joint pre-trend test: p below this is a "
+                                                                       "significant pre-trend (estimate not interpretable)")
+    min_pool: int = Field(default=5, ge=1, description="fewer matched comparison municipalities than this: the whole "
+                                                        "Gemeindetyp is used")
+    smd_threshold: float = Field(default=0.1, gt=0, description="|standardised mean difference| below which a "
+                                                                "characteristic counts as balanced (Stuart 2010)")
+    balance_max_failures: int = Field(default=0, ge=0, description="characteristics allowed above smd_threshold after "
+                                                                   "matching before the balance counts as failed")
+    perfect_fit_ratio: float = Field(default=0.01, ge=0, description="synthetic control: a pre-period RMSPE below this "
+                                                                     "share of the pre-period standard deviation is a "
+                                                                     "perfect (overfitted) pre-fit")
+    max_effects: int = Field(default=6, ge=1, description="headline indicators estimated at most")
+    headline_indicators: list[str] = Field(
+        default_factory=lambda: ["arbeitslose_sb_anteil", "inklusionsanteil", "foerderschulbesuchsquote",
+                                 "barrierefreie_haltestellen"],
+        description="indicators estimated after the targeted ones, if they have comparison data")
+    min_respondents: int = Field(default=30, ge=1, description="survey shares from fewer respondents are flagged")
+    min_participants: int = Field(default=5, ge=1, description="participant questionnaires: measures with fewer "
+                                                               "respondents show no shares")
+    disclosure_threshold: int = Field(default=3, ge=1, description="counts 0 < n < threshold are never published")
+    index_draws: int = Field(default=1000, ge=10, description="Monte Carlo draws of the index uncertainty analysis")
+    index_min_coverage: float = Field(default=0.8, gt=0, le=1, description="an indicator enters the index when this "
+                                                                           "share of municipalities has a value")
+    cooccurrence_max_codes: int = Field(default=12, ge=2, description="most frequent codes in the co-occurrence map")
+    primary_coder: str = Field(default="A", description="coder whose codings are counted (the other checks agreement)")
+    agreement_min_overlap: float = Field(default=0.9, gt=0, le=1, description="segment overlap for coder agreement")
+
+
 class Params(_Strict):
     """A municipality's parameter file."""
 
@@ -140,6 +180,7 @@ class Params(_Strict):
     data: DataSources = Field(default_factory=DataSources)
     comparison: Comparison = Field(default_factory=Comparison)
     targets: dict[str, Target] = Field(default_factory=dict)
+    analysis: Analysis = Field(default_factory=Analysis)
 
     source_file: str | None = Field(default=None, exclude=True)
 

@@ -579,6 +579,9 @@ class AttGtResult(ResultMixin):
         notes = list(self.notes)
         few = few_treated_note(self.n_treated, "analytic influence-function interval" if self.se_method == "analytic"
                                else "multiplier-bootstrap interval")
+        if not (np.isfinite(se) and se > 0):
+            notes.append("standard error 0 or undefined: the outcome has no variation beyond unit and period "
+                         "effects (e.g. it is constant), so there is no interval and no p-value")
         if self.n_treated == 1:
             notes.append("with a single treated unit the influence-function variance has no treated-side term: "
                          "it reflects only the comparison units' noise, not the treated unit's")

@@ -95,6 +95,12 @@ class EventStudyResult(ResultMixin):
     def n(self) -> int:
         return self.n_treated + self.n_control
 
+    def pretest(self, cutoff: float = 0.1):
+        """The joint pre-trend test as a :class:`~evaluation.impact.diagnostics.PretrendTest`."""
+        from evaluation.impact.diagnostics import pretrend_test
+
+        return pretrend_test(self, cutoff)
+
     @property
     def post_bands_exclude_zero(self) -> bool:
         """Whether at least one post-period (event time >= 0) interval excludes 0."""

@@ -399,7 +399,6 @@ def randomization_inference_panel(
         r = _studentized_inference(y, g, panel.times, C, gidx, draws, rng, alpha)
         notes += r["notes"]
         pfun = r["pfun"]
-        A = r["A"]
         est = r["estimate"]
         p0, ci, spread, label = r["p"], r["ci"], r["se"], r["label"]
         details = {"draws": r["draws"], "seed": seed, "exact": r["exact"], "n_assignments": r["n_assignments"],

@@ -197,16 +197,42 @@ def normal_ci(estimate: float, se: float, alpha: float) -> tuple[tuple[float, fl
     return (estimate - z * se, estimate + z * se), float(p)
 
 
+def inference_key(inference: str) -> str:
+    """The key in ``texts/impact.yaml`` of the German sentence for an ``inference`` label: the
+    report names the method actually used (a t-based placebo prediction interval is not called a
+    permutation test)."""
+    label = (inference or "").lower()
+    if "prediction interval" in label:
+        return "inference.prediction_interval"
+    if "studentized" in label or "studentised" in label:
+        return "inference.studentized"
+    if "rmspe" in label:
+        return "inference.placebo"
+    if "exact randomi" in label:
+        return "inference.exact_randomization"
+    if "randomi" in label or "permut" in label:
+        return "inference.randomization"
+    if "wild" in label:
+        return "inference.wild_bootstrap"
+    if "multiplier" in label:
+        return "inference.multiplier_bootstrap"
+    return "inference.analytic"
+
+
+def inference_sentence(result: Any) -> str:
+    """German sentence(s) for the report: how ``result``'s interval was obtained and, for
+    randomisation inference, how many assignments it rests on (so the smallest possible p)."""
+    out = text("impact", inference_key(getattr(result, "inference", "")))
+    n_assign = (getattr(result, "details", None) or {}).get("n_assignments") or getattr(result, "n_assignments", None)
+    if n_assign:
+        out += " " + text("impact", "inference.n_assignments", n=int(n_assign),
+                          p_min=f"{1 / int(n_assign):.3f}".replace(".", ","))
+    return out
+
+
 def inference_caveats(inference: str, n_treated: int) -> tuple[str, ...]:
     """German caveats (``texts/impact.yaml``) matching an ``inference`` label."""
-    label = inference.lower()
-    if "randomi" in label or "placebo" in label:
-        key = "inference.randomization"
-    elif "wild" in label:
-        key = "inference.wild_bootstrap"
-    else:
-        key = "inference.analytic"
-    out = [text("impact", key)]
+    out = [text("impact", inference_key(inference))]
     if n_treated <= 10:
         out.append(text("impact", "caveats.few_treated", n_treated=n_treated))
     return tuple(out)

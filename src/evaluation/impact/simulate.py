@@ -6,7 +6,9 @@ inhabitants with municipality and year effects, AR(1) errors and noise that shri
 municipality's size (a rate from small counts is noisier):
 
     y_it = alpha_i + lambda_t + tau_it * D_it + e_it,
-    e_it = rho * e_i,t-1 + u_it,  sd(e_it) = sqrt(sigma0^2 + sigma1^2 * 50,000 / population_i),
+    e_it = rho * e_i,t-1 + u_it,  sd(e_it) = m_i * sqrt(sigma0^2 + sigma1^2 * 50,000 / population_i),
+    (m_i = ``treated_noise`` for the model municipalities, 1 otherwise: model municipalities that
+    are noisier than their population predicts, e.g. small towns with volatile registers),
     tau_it = effect + slope * (t - start_i)   for t >= start_i.
 
 The true simple ATT (the target of ``att_gt(...).aggregate("simple")`` with one unit per start
@@ -54,6 +56,7 @@ def simulate_panel(
     unit_sd: float = 5.0,
     year_sd: float = 1.0,
     seed: int | np.random.Generator | None = None,
+    treated_noise: float = 1.0,
 ) -> SimulatedPanel:
     """One simulated panel; ``n_units`` includes the treated ones (units ``t1..t5`` first)."""
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
@@ -67,6 +70,7 @@ def simulate_panel(
     pop_c = np.exp(rng.uniform(np.log(15_000), np.log(250_000), n_c))
     pop = np.concatenate([np.asarray(populations, float), pop_c])
     sd = np.sqrt(sigma0**2 + sigma1**2 * 50_000 / pop)
+    sd[:n_tr] *= treated_noise
     alpha = rng.normal(20.0, unit_sd, n_units)
     lam = np.cumsum(rng.normal(0.1, year_sd, T))
     u = rng.normal(size=(n_units, T))
@@ -113,6 +117,8 @@ STUDY_METHODS: tuple[str, ...] = (
     "single municipality + studentized randomization inference",
     "pre-mean DiD + randomization inference",
     "single municipality, pre-mean DiD + studentized randomization inference",
+    "att_gt + studentized randomization inference",
+    "pre-mean DiD + studentized randomization inference",
 )
 
 
@@ -149,7 +155,7 @@ def coverage_study(
     rows: dict[str, list[tuple[float, float, bool, float]]] = {m: [] for m in STUDY_METHODS}
     from scipy import stats
 
-    for r in range(reps):
+    for _ in range(reps):
         sim = simulate_panel(seed=rng, **panel_kw)
         d = sim.data
         wide = d.pivot(index="unit", columns="year", values="y")
@@ -197,6 +203,11 @@ def coverage_study(
             t1 = sim.att_by_unit[single_unit]
             r4 = randomization_inference_panel(single, alpha=alpha, studentize=True, estimator="pre_mean")
             rows[M[8]].append((r4.estimate, t1, r4.covers(t1), r4.ci_high - r4.ci_low))
+        for j, est_name in ((9, "att_gt"), (10, "pre_mean")):
+            if M[j] in methods:
+                r5 = randomization_inference_panel(panel, draws=draws, seed=rs, alpha=alpha, estimator=est_name,
+                                                   studentize=True)
+                rows[M[j]].append((r5.estimate, truth, r5.covers(truth), r5.ci_high - r5.ci_low))
     out = []
     for m, vals in rows.items():
         if not vals:

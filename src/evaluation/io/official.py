@@ -292,7 +292,8 @@ def merge_vintages(tables: list[pd.DataFrame]) -> tuple[pd.DataFrame, pd.DataFra
             first = dup.drop_duplicates(keys, keep="first").set_index(keys)
             last = dup.drop_duplicates(keys, keep="last").set_index(keys)
             changed = ~((first["value"] == last["value"]) | (first["value"].isna() & last["value"].isna())) | \
-                (first["flag"].astype(str) != last["flag"].astype(str))
+                (first["flag"].astype(object).where(first["flag"].notna(), "").astype(str)
+                 != last["flag"].astype(object).where(last["flag"].notna(), "").astype(str))
             if changed.any():
                 revisions = pd.DataFrame({
                     "old_value": first.loc[changed, "value"], "old_flag": first.loc[changed, "flag"],

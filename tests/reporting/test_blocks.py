@@ -62,7 +62,7 @@ def test_figure_has_alt_caption_and_table():
     fig = Figure(lambda ax: ax.plot([1, 2], [3, 4]), alt="Eine steigende Linie von 3 auf 4.", caption="Verlauf", table=t)
     html = fig.html()
     assert 'alt="Eine steigende Linie von 3 auf 4."' in html and "<figcaption>Verlauf</figcaption>" in html
-    assert "<details>" in html and "data:image/png;base64," in html
+    assert "<details class=\"figure-table\">" in html and "data:image/png;base64," in html
 
 
 def test_section_anchors_are_unique():

@@ -14,6 +14,7 @@ no browser download is needed.
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import tempfile
 import time
@@ -166,3 +167,89 @@ def _stop(proc: subprocess.Popen) -> None:
             return
         except subprocess.TimeoutExpired:
             continue
+
+
+# -- reader-facing text scan ------------------------------------------------------------------------
+#: patterns that must never reach a reader (issue 14, item 5); each with what it means
+READER_TEXT_RULES: list[tuple[str, str]] = [
+    (r"(?<![\w/.-])[a-z][a-z0-9]*(?:_[a-z0-9]+)+(?![\w/.-])", "a raw identifier (snake_case)"),
+    (r"(?<![\d.,])(?:19|20)\d\d\.0(?!\d)", "a year written as a float ('2018.0')"),
+    (r"(?<![\d.,])(?:Welle|Jahr|seit|bis|von|im|ab) (?:1\.9\d\d|2\.0\d\d)(?![\d,])(?! [A-ZÄÖÜ])",
+     "a year with a thousands separator"),
+    (r"\b(?:NaN|nan|None|True|False|inf|Intercept|dtype|object|Series|DataFrame)\b", "an English library string"),
+    (r"\b\w+\((?:n|en|e|s|innen)\)", "an unresolved plural ('Kommune(n)')"),
+    (r"(?<![\d.,])1 (?:ihr|ihre) ", "a plural slip ('1 ihr Ziel')"),
+    (r"(?<![\d.,])1 (?:Maßnahmen|Ziele|Indikatoren|Kommunen|Interviews|Begehungen|Workshops|Protokolle|"
+     r"Dokumente|Jahre|Personen|Befragte|Zitate|Codes|Vergleichskommunen|Wellen)\b", "a plural slip ('1 Interviews')"),
+    (r"(?<![\d.,])(?:[02-9]|\d\d+) (?:Maßnahme|Indikator|Interview|Begehung|Workshop|Protokoll|Dokument|Vergleichskommune)\b(?!n|s|e)",
+     "a singular after a number other than 1"),
+]
+_READER_RULES = [(re.compile(p), what) for p, what in READER_TEXT_RULES]
+#: text a reader sees that looks like an identifier but is meant: file names, e-mail, URLs
+_ALLOWED = re.compile(r"\S+\.(?:csv|json|html|pdf|yaml|qdpx|xlsx)\b|\S+@\S+|https?://\S+|www\.\S+")
+
+
+def reader_text_problems(text_: str, where: str = "") -> list[str]:
+    """Reader-facing text that a report must not contain: raw identifiers, float years, thousands
+    separators in years, English library strings, unresolved plurals and number/noun slips.
+
+    Returns one message per finding (``where``: prefix naming the place, e.g. the file).
+    """
+    clean = _ALLOWED.sub(" ", text_)
+    out = []
+    for pattern, what in _READER_RULES:
+        for m in pattern.finditer(clean):
+            ctx = clean[max(0, m.start() - 40):m.end() + 40].replace("\n", " ")
+            out.append(f"{where}: {what}: '{m.group(0)}' in '…{ctx}…'")
+    return out
+
+
+def visible_texts(html_text: str) -> list[str]:
+    """What a reader (or a screen reader) gets from a report page: text nodes, alt texts, aria labels,
+    and the texts drawn into each figure (legend, ticks, titles; stored in the PNG's ``Text`` chunk)."""
+    import base64
+    import io
+
+    from lxml import html as lxml_html
+
+    doc = lxml_html.fromstring(html_text)
+    for bad in doc.xpath("//style|//script"):
+        bad.getparent().remove(bad)
+    texts = [t for t in doc.xpath("//body//text()") if t.strip()]
+    texts += doc.xpath("//@alt") + doc.xpath("//@aria-label") + doc.xpath("//@title")
+    for src in doc.xpath("//img/@src"):
+        if src.startswith("data:image/png;base64,"):
+            from PIL import Image
+
+            with Image.open(io.BytesIO(base64.b64decode(src.split(",", 1)[1]))) as im:
+                drawn = im.text.get("Text") if hasattr(im, "text") else None
+            if drawn:
+                texts.append(drawn)
+    return texts
+
+
+def scan_report_html(path: str | Path) -> list[str]:
+    """:func:`reader_text_problems` over everything a reader sees in one report page."""
+    path = Path(path)
+    return reader_text_problems("\n".join(visible_texts(path.read_text(encoding="utf-8"))), path.name)
+
+
+#: columns of a published CSV that hold years (written as whole numbers)
+YEAR_COLUMNS = re.compile(r"^(?:year|wave|baseline_year|target_year|latest_year|first_year|last_year|welle|jahr)$")
+
+
+def scan_table_csv(path: str | Path) -> list[str]:
+    """Problems in a published CSV: year columns not written as whole years, reader-facing cell text
+    (not the machine-readable header row) with raw identifiers, float years or plural slips."""
+    import pandas as pd
+
+    path = Path(path)
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    out = []
+    for col in frame.columns:
+        if YEAR_COLUMNS.match(col):
+            bad = frame[col][(frame[col] != "") & ~frame[col].str.fullmatch(r"\d{4}(?:–\d{4})?")]
+            out += [f"{path.name}: column '{col}' holds '{v}', not a whole year" for v in bad.head(3)]
+    cells = "\n".join(v for col in frame.columns if col != "hash" for v in frame[col] if v)
+    out += reader_text_problems(cells, path.name)
+    return out

@@ -5,7 +5,7 @@ scale's reliability, and the participant questionnaires per measure. Renders ``b
 
 from __future__ import annotations
 
-from ...texts import text
+from ...texts import section, text
 from ..blocks import ColumnSpec, Paragraph, Section
 from ..context import ReportContext, fmt_de
 from ..figures import lines
@@ -42,7 +42,8 @@ def befragung(bundle, sink=None) -> Section:
     summary = "; ".join(f"{r.label}: {fmt_de(r.estimate)} %" for r in last.itertuples())
     sec.add(ctx.figure_block(
         lambda ax: lines(ax, est, x="wave", y="estimate", group="item", lower="ci_low", upper="ci_high",
-                         xlabel=_t("col_wave"), ylabel=_t("col_estimate")),
+                         xlabel=_t("col_wave"), ylabel=_t("col_estimate"),
+                         labels=section("report", "befragung.items_short")),
         alt=_t("items_alt", n=est["item"].nunique(), waves=waves, summary=summary),
         caption=_t("items_fig_caption"), table=tbl, height=5.0, values=["estimate"]))
     if est["small_n"].any():

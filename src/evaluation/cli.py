@@ -28,17 +28,21 @@ def _cmd_demo_data(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     from .dataset import load_dataset
-    from .params import load_all_params
+    from .params import collect_params
 
     problems: list[str] = []
     params = {}
-    try:
-        params = load_all_params(args.params)
-        print(f"Parameterdateien: {len(params)} gültig ({', '.join(sorted(params))})")
+    try:  # one broken parameter file must not stop the check of the data the others name
+        params, param_problems = collect_params(args.params)
+        problems += [str(p) for p in param_problems]
+        print(f"Parameterdateien: {len(params)} gültig ({', '.join(sorted(params))})"
+              + (f", {len(param_problems)} Problem(e)" if param_problems else ""))
     except InputError as err:
         problems += [str(p) for p in err.problems]
     folders = {Path(args.data)} if args.data else {p.data_folder(Path(args.root)) for p in params.values()}
-    if not folders:
+    if not folders and params == {} and problems:
+        problems.append("no data folder checked: no valid parameter file names one (give it with --data)")
+    elif not folders:
         folders = {Path(args.root) / "data" / "demo"}
     for folder in sorted(folders):
         try:

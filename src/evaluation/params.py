@@ -262,7 +262,25 @@ def load_all_params(folder: str | Path, year: int | None = None) -> dict[str, Pa
 
     Every file is read; problems in several files are reported together.
     """
+    out, problems = collect_params(folder)
+    if problems:
+        raise InputError(f"{len(problems)} problem(s) in the parameter files", file=str(folder), problems=problems)
+    if year is not None:
+        out = {k: v for k, v in out.items() if v.report.year == year}
+    return out
+
+
+def collect_params(folder: str | Path) -> tuple[dict[str, Params], list[Problem]]:
+    """Every valid parameter file of a folder, and the problems of the others (nothing raised for them).
+
+    ``evaluation validate`` uses this so that one broken file does not hide the data folders the
+    other files name: their data are checked all the same. A folder named ``*.yaml`` is reported
+    as a problem, not read.
+    """
     folder = Path(folder)
+    if not folder.is_dir():
+        raise InputError("folder of parameter files not found", file=str(folder),
+                         expected="a folder with one <municipality>.yaml per municipality")
     files = sorted(folder.glob("*.yaml")) + sorted(folder.glob("*.yml"))
     if not files:
         raise InputError("no parameter files (*.yaml) found", file=str(folder))
@@ -279,8 +297,4 @@ def load_all_params(folder: str | Path, year: int | None = None) -> dict[str, Pa
                                     str(f), None, "municipality.id", "one file per municipality"))
             continue
         out[p.municipality.id] = p
-    if problems:
-        raise InputError(f"{len(problems)} problem(s) in the parameter files", file=str(folder), problems=problems)
-    if year is not None:
-        out = {k: v for k, v in out.items() if v.report.year == year}
-    return out
+    return out, problems

@@ -86,6 +86,16 @@ class Report(_Strict):
     demo: bool = Field(default=False, description="the data are Musterdaten: every page says so")
     leichte_sprache: bool = True
     pdf: bool = False
+    # -- who stands behind the report (Kurzfassung, issue 14); shown as given, never invented --
+    institution: str | None = Field(default=None, description="institution responsible for the report")
+    authors: list[str] = Field(default_factory=list, description="authors, as they should be cited")
+    version: str | None = Field(default=None, description="version of this report, e.g. '1.0' or '2025-06-30'")
+    data_cutoff: dict[str, str] = Field(default_factory=dict, description="data cut-off per source, e.g. "
+                                        "{'Bürgerbefragung': '31.03.2025'}; without it the latest year per table is shown")
+    citation: str | None = Field(default=None, description="suggested citation; default: built from authors, "
+                                 "institution, year and title")
+    quote_place_min_population: int = Field(default=10_000, ge=0, description="in quotes that mention a disability "
+                                            "or an aid, names of areas with fewer residents are masked")
 
 
 class DataSources(_Strict):

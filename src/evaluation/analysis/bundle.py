@@ -75,6 +75,8 @@ class Meta(Part):
     areas: Sozialräume (``name``, ``population``).
     inputs: input files (``file``, ``rows``, ``hash`` = first 16 hex digits of the SHA-256).
     created: when the bundle was computed (UTC, ISO 8601); version: package version.
+    report: the parameter file's ``report`` section (title, institution, authors, version,
+        data_cutoff per source, citation, ...) as plain values.
     """
 
     municipality_id: str = ""
@@ -95,6 +97,7 @@ class Meta(Part):
     inputs: pd.DataFrame = field(default_factory=_df)
     created: str = ""
     version: str = ""
+    report: dict = field(default_factory=dict)
 
 
 @dataclass

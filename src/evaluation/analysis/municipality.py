@@ -160,7 +160,8 @@ def meta_part(inp: Inputs) -> b.Meta:
                   programme_start=inp.start, year=inp.year, demo=inp.demo,
                   data_cutoff=cutoffs.get("indicator_values"), data_cutoffs=cutoffs, choices=choices,
                   population=pop, n_applicants=len(inp.applicants), areas=areas, inputs=inputs_table(inp),
-                  created=datetime.now(UTC).isoformat(timespec="seconds"), version=str(version))
+                  created=datetime.now(UTC).isoformat(timespec="seconds"), version=str(version),
+                  report=p.report.model_dump(mode="json"))
 
 
 def inputs_table(inp: Inputs) -> pd.DataFrame:

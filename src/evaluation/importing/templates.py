@@ -261,6 +261,8 @@ def read_template(path: str | Path, kind: str | None = None) -> pd.DataFrame:
             out[col.column] = pd.to_numeric(out[col.column], errors="coerce").astype("Int64")
         elif col.kind == "choice" and col.choices is _YESNO:
             out[col.column] = out[col.column].map({"ja": True, "nein": False}).astype("boolean")
+        else:
+            out[col.column] = out[col.column].astype(object).astype(str)  # text, also when the column is empty
     return out
 
 

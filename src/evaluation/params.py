@@ -105,6 +105,36 @@ class DataSources(_Strict):
     official_context: str | None = Field(default=None, description="a Regionaldatenbank 13211 table for the context chapter")
 
 
+class Sources(_Strict):
+    """Where the import recipes live (``evaluation import``, see :mod:`evaluation.importing`)."""
+
+    recipes: str = Field(default="data/raw/sources.yaml", description="the recipe file; raw paths in it are relative to it")
+
+
+class Context(_Strict):
+    """What the Kontext chapter shows from the official tables."""
+
+    files: list[str] = Field(default_factory=list, description="Regionaldatenbank 13211 downloads (vintages: the later "
+                                                                "Stand wins); default: data.official_context")
+    years: list[int] | None = Field(default=None, description="years shown (default: every year of the table)")
+    kreise: list[str] | None = Field(default=None, description="Kreise shown as model beside the pool (default: the "
+                                                               "five model municipalities' Kreise and this one's)")
+
+    @field_validator("kreise", mode="before")
+    @classmethod
+    def _kreise(cls, v: Any) -> Any:
+        if v is None:
+            return v
+        out = []
+        for k in v:
+            if isinstance(k, int):
+                raise ValueError(f"Kreis code {k} was written as a number: quote it, e.g. '{k:05d}'")
+            if not _KREIS.match(str(k)):
+                raise ValueError(f"'{k}' is not a 5-digit Kreis code (expected e.g. '09562')")
+            out.append(str(k))
+        return out
+
+
 class Comparison(_Strict):
     """Which comparison municipalities the impact estimates use (see evaluation.comparison)."""
 
@@ -190,6 +220,8 @@ class Params(_Strict):
     data: DataSources = Field(default_factory=DataSources)
     comparison: Comparison = Field(default_factory=Comparison)
     targets: dict[str, Target] = Field(default_factory=dict)
+    sources: Sources | None = Field(default=None, description="import recipes (evaluation import)")
+    context: Context = Field(default_factory=Context)
     analysis: Analysis = Field(default_factory=Analysis)
 
     source_file: str | None = Field(default=None, exclude=True)
@@ -202,6 +234,45 @@ class Params(_Strict):
         if root is None:
             root = Path(self.source_file).resolve().parent.parent if self.source_file else Path.cwd()
         return Path(root) / folder
+
+    def project_root(self) -> Path:
+        """The folder relative paths are resolved against (the folder above the parameter file's folder)."""
+        return Path(self.source_file).resolve().parent.parent if self.source_file else Path.cwd()
+
+    def resolve(self, relative: str, root: str | Path | None = None) -> Path:
+        """A path of the parameter file, resolved against ``root`` (default: :meth:`project_root`)."""
+        p = Path(relative)
+        return p if p.is_absolute() else Path(root or self.project_root()) / p
+
+    def context_files(self, root: str | Path | None = None) -> list[Path]:
+        """The official 13211 downloads of the Kontext chapter: ``context.files``, else ``data.official_context``."""
+        files = list(self.context.files) or ([self.data.official_context] if self.data.official_context else [])
+        return [self.resolve(f, root) for f in files]
+
+    def context_kreise(self) -> list[str]:
+        """The Kreise the Kontext chapter shows as model: ``context.kreise``, else the model Kreise plus this one's."""
+        if self.context.kreise is not None:
+            return list(dict.fromkeys([self.municipality.kreis, *self.context.kreise]))
+        from .io.official import MODEL_KREISE
+
+        return list(dict.fromkeys([*MODEL_KREISE, self.municipality.kreis]))
+
+
+def check_files(params: Params, root: str | Path | None = None) -> list[Problem]:
+    """Problems for every file the parameter file names that does not exist (an error, not a silent 'missing')."""
+    source = params.source_file
+    problems = []
+    named = [("data.official_context", params.data.official_context)] if params.data.official_context else []
+    named += [(f"context.files[{i}]", f) for i, f in enumerate(params.context.files)]
+    if params.sources is not None:
+        named.append(("sources.recipes", params.sources.recipes))
+    for key, rel in named:
+        path = params.resolve(rel, root)
+        if not path.is_file():
+            problems.append(Problem(f"file named at '{key}' not found: {path}", source, None, key,
+                                    "an existing file (relative paths start at the project root, the folder above params/)",
+                                    rel))
+    return problems
 
 
 def _allowed_at(loc: tuple) -> list[str]:
@@ -251,10 +322,11 @@ def parse_params(raw: Any, *, source: str = "<parameters>", known_indicators: se
     return params
 
 
-def load_params(path: str | Path, *, check_register: bool = True) -> Params:
+def load_params(path: str | Path, *, check_register: bool = True, check_paths: bool = True) -> Params:
     """Read and validate ``params/<municipality>.yaml``.
 
-    Targets are checked against the indicator register unless ``check_register`` is False.
+    Targets are checked against the indicator register unless ``check_register`` is False; every
+    file the parameter file names must exist unless ``check_paths`` is False (:func:`check_files`).
     """
     path = Path(path)
     source = str(path)
@@ -264,7 +336,12 @@ def load_params(path: str | Path, *, check_register: bool = True) -> Params:
         from .register import load_register
 
         known = set(load_register().ids)
-    return parse_params(raw, source=source, known_indicators=known)
+    params = parse_params(raw, source=source, known_indicators=known)
+    problems = check_files(params) if check_paths else []
+    if problems:
+        raise InputError(f"{source}: {len(problems)} file(s) named in the parameter file not found", file=source,
+                         problems=problems)
+    return params
 
 
 def load_all_params(folder: str | Path, year: int | None = None) -> dict[str, Params]:
@@ -298,10 +375,11 @@ def collect_params(folder: str | Path) -> tuple[dict[str, Params], list[Problem]
     problems: list[Problem] = []
     for f in files:
         try:
-            p = load_params(f)
+            p = load_params(f, check_paths=False)
         except InputError as err:
             problems.extend(err.problems)
             continue
+        problems.extend(check_files(p))
         if p.municipality.id in out:
             problems.append(Problem(f"municipality id '{p.municipality.id}' is used by two parameter files",
                                     str(f), None, "municipality.id", "one file per municipality"))

@@ -15,6 +15,13 @@ UTC time and the SHA-256 of the file, so a later reader can prove the raw file i
 sent. The service answers errors with a JSON status (even under HTTP 200); those become an
 :class:`~evaluation.errors.InputError` and nothing is written.
 
+Redirects: urllib's default handler follows a redirect to *any* host and copies the request's
+headers, the credentials included. The opener here follows a redirect only within the same origin
+(scheme, host and port), at most :data:`MAX_REDIRECTS` times, keeping method and form for 307/308;
+a redirect to another host is an :class:`~evaluation.errors.InputError` and that host is never
+contacted. The sidecar records the URL asked, the final URL, every redirect and the final HTTP
+status. Answers larger than ``max_bytes`` (default :data:`MAX_BYTES`) are refused.
+
 Uses only the standard library (``urllib``), so no HTTP client dependency is needed.
 
 Example (command line)::
@@ -34,7 +41,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from ..errors import InputError
@@ -46,6 +53,50 @@ SERVICES: dict[str, str] = {
 DEFAULT_USER_ENV = "GENESIS_USERNAME"
 DEFAULT_PASSWORD_ENV = "GENESIS_PASSWORD"
 _TABLE_RE = re.compile(r"^[0-9A-Za-z][0-9A-Za-z\-_*]{2,30}$")
+#: most redirects followed (within the same origin)
+MAX_REDIRECTS = 5
+#: largest answer stored (bytes); GENESIS tables are rarely above a few hundred MB
+MAX_BYTES = 2_000_000_000
+
+
+def _origin(url: str) -> tuple[str, str, int | None]:
+    parts = urllib.parse.urlsplit(url)
+    port = parts.port or {"http": 80, "https": 443}.get(parts.scheme)
+    return parts.scheme.lower(), (parts.hostname or "").lower(), port
+
+
+class _SameOriginRedirects(urllib.request.HTTPRedirectHandler):
+    """Follow redirects only to the same scheme, host and port; record each one.
+
+    For 307/308 the request is repeated with its method, form and headers (as RFC 9110 says);
+    for 301/302/303 urllib's rule applies (a GET without the form). A redirect elsewhere raises
+    :class:`InputError` before the other host is contacted, so the credential headers never leave.
+    """
+
+    max_redirections = MAX_REDIRECTS
+
+    def __init__(self, origin_url: str) -> None:
+        super().__init__()
+        self.origin = _origin(origin_url)
+        self.redirects: list[dict] = []
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        newurl = urllib.parse.urljoin(req.full_url, newurl)
+        if _origin(newurl) != self.origin:
+            scheme, host, port = _origin(newurl)
+            raise InputError(
+                f"the GENESIS service answered HTTP {code} with a redirect to another host "
+                f"({scheme}://{host}:{port}); refused, so that the credentials are not sent there",
+                column="service", expected=f"an answer from {self.origin[0]}://{self.origin[1]}:{self.origin[2]}")
+        if len(self.redirects) >= self.max_redirections:
+            raise InputError(f"the GENESIS service redirected more than {self.max_redirections} times "
+                             "(a redirect loop?)", column="service", found=newurl)
+        self.redirects.append({"status": int(code), "from": req.full_url, "to": newurl})
+        if code in (307, 308):
+            return urllib.request.Request(newurl, data=req.data, headers=dict(req.header_items()),
+                                          origin_req_host=req.origin_req_host, unverifiable=True,
+                                          method=req.get_method())
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
 
 
 @dataclass(frozen=True)
@@ -95,8 +146,14 @@ def fetch_table(
     user_env: str = DEFAULT_USER_ENV,
     password_env: str = DEFAULT_PASSWORD_ENV,
     timeout: float = 120.0,
+    max_bytes: int = MAX_BYTES,
 ) -> FetchResult:
-    """Download ``table`` from the GENESIS web service into ``out_dir`` with a provenance sidecar."""
+    """Download ``table`` from the GENESIS web service into ``out_dir`` with a provenance sidecar.
+
+    Redirects are followed only within the service's own origin (see the module docstring); an
+    answer larger than ``max_bytes`` is refused. Raises :class:`InputError` for a bad table code,
+    missing credentials, an unreachable service, a refused redirect or a service error status.
+    """
     if not _TABLE_RE.match(table):
         raise InputError("not a GENESIS table code", column="table", expected="e.g. 13211-02-05-4 or 12613-0004",
                          found=table)
@@ -118,10 +175,16 @@ def fetch_table(
         url, data=urllib.parse.urlencode(query).encode("ascii"), method="POST",
         headers={"Content-Type": "application/x-www-form-urlencoded", "username": user, "password": password,
                  "User-Agent": "evaluation-workbench fetch-genesis"})
+    redirects = _SameOriginRedirects(url)
+    opener = urllib.request.build_opener(redirects)
     try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 - URL built above
-            body = response.read()
+        with opener.open(request, timeout=timeout) as response:  # noqa: S310 - URL built above
+            body = response.read(max_bytes + 1)
             status = response.status
+            final_url = response.geturl()
+        if len(body) > max_bytes:
+            raise InputError(f"the GENESIS service sent more than {max_bytes:,} bytes; refused", column="table",
+                             found=table, expected=f"at most {max_bytes:,} bytes (raise max_bytes= to allow it)")
     except urllib.error.HTTPError as exc:
         detail = _service_error(exc.read() or b"") or exc.reason
         raise InputError(f"the GENESIS service refused the request (HTTP {exc.code}): {detail}",
@@ -135,7 +198,7 @@ def fetch_table(
         raise InputError("the GENESIS service sent an empty answer", column="table", found=table)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    fetched_at = datetime.now(timezone.utc)
+    fetched_at = datetime.now(UTC)
     stem = f"{table.replace('*', '_')}_{fmt}_{fetched_at:%Y%m%dT%H%M%SZ}"
     path = out / f"{stem}{_extension(body, fmt)}"
     with open(path, "xb") as fh:  # never overwrite a raw file
@@ -144,6 +207,7 @@ def fetch_table(
     sidecar = path.with_name(path.name + ".provenance.json")
     provenance = {
         "table": table, "service": service if base_url is None else "custom", "url": url,
+        "final_url": final_url, "redirects": redirects.redirects,
         "query": query,  # credentials travel as headers and are not part of it
         "fetched_at": fetched_at.isoformat(timespec="seconds"), "http_status": status,
         "sha256": digest, "bytes": len(body), "file": path.name,

@@ -55,6 +55,7 @@ class OutputFolder:
         self.path = Path(path)
         self.work: Path | None = None
         self._lock_fd: int | None = None
+        self._committing = False
         self.recovered: list[str] = []
 
     # -- lock ---------------------------------------------------------------------------------
@@ -128,7 +129,8 @@ class OutputFolder:
 
     def __exit__(self, *exc: Any) -> None:
         try:
-            if self.work is not None:
+            # a commit that failed half-way keeps its journal: the next start completes it
+            if self.work is not None and not self._committing:
                 shutil.rmtree(self.work, ignore_errors=True)
         finally:
             self._unlock()
@@ -174,9 +176,14 @@ class OutputFolder:
             json.dump({"ops": ops}, fh)
             fh.flush()
             os.fsync(fh.fileno())
+        self._committing = True
         os.replace(journal_tmp, self.work / JOURNAL)
         _apply(ops)
         _fsync_dir(self.path)
+        self._committing = False
+        failed = self.path / FAILED_DIR
+        if failed.is_dir() and not any(failed.iterdir()):
+            failed.rmdir()
         return target
 
 

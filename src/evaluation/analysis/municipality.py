@@ -66,10 +66,22 @@ def survey_items(params: Params, dataset: Dataset) -> list[tuple[str, int | None
     """The survey items the report estimates: ``(item column, domain)``; domain None = all
     respondents, 1 = people with disabilities, 0 = people without.
 
-    Today the built-in list of the Musterdaten questionnaire (:data:`SURVEY_ITEMS`); a team's
-    own survey mapping will be read here.
+    A team's own items come from the data folder's ``survey_items.csv`` (written by
+    ``evaluation import`` from the survey mapping file, :mod:`evaluation.importing.survey`); without
+    it, the built-in list of the Musterdaten questionnaire (:data:`SURVEY_ITEMS`).
     """
+    own = dataset.tables.get("survey_items")
+    if own is not None and len(own):
+        from ..importing.survey import DOMAINS
+
+        return [(str(r.item_id), DOMAINS[str(r.domain)]) for r in own.itertuples(index=False)]
     return list(SURVEY_ITEMS)
+
+
+def _own_items(dataset: Dataset) -> pd.DataFrame:
+    """The team's survey items (``survey_items.csv``), empty for the built-in questionnaire."""
+    own = dataset.tables.get("survey_items")
+    return own if own is not None else pd.DataFrame()
 
 
 def analyse(params: Params, dataset: Dataset, *, year: int | None = None, project_root: str | Path | None = None,
@@ -428,6 +440,8 @@ def effects_part(inp: Inputs, comparison: b.Comparison) -> b.Effects:
         raise EstimationError(f"no comparison pool: {comparison.error}")
     a = inp.choices
     pool = comparison.ids
+    if not pool:  # e.g. a team's own data folder with the model municipality alone
+        raise EstimationError("no comparison municipalities in the data folder (municipalities.csv, group comparison)")
     m = inp.municipalities
     munis = m[m["municipality_id"].isin([inp.municipality_id, *pool])]
     tv = inp.town_values
@@ -587,16 +601,32 @@ def weighted_waves(inp: Inputs) -> dict[int, tuple[pd.DataFrame, Any]]:
     responses = responses[pd.to_numeric(responses["wave"], errors="coerce") <= inp.year]
     margins = inp.table("population_margins")
     out = {}
+    own = _own_items(inp.dataset)
     for wave, s in responses.groupby("wave"):
         s = _derive_items(s.reset_index(drop=True))
+        if len(own):  # the team's items: 0/1 from the mapping's positive codes
+            from ..importing.survey import derive_survey_items
+
+            s = derive_survey_items(s, own)[0]
         s["has_disability"] = s["has_disability"].astype("Int64").astype(str)
+        if not (len(margins) and (pd.to_numeric(margins["year"], errors="coerce") == int(wave)).any()):
+            # no population margins for this wave (e.g. a team's own survey without them): the design
+            # weights stand, not raked; the weights table shows 0 iterations, not converged
+            from types import SimpleNamespace
+
+            from ..survey.weights import kish_effective_n
+
+            s["w"] = pd.to_numeric(s["design_weight"], errors="coerce").astype(float)
+            s["has_disability"] = pd.to_numeric(s["has_disability"], errors="coerce")
+            out[int(wave)] = (s, SimpleNamespace(converged=False, iterations=0, kish=kish_effective_n(s["w"])))
+            continue
         marg = margins_from_table(margins, municipality_id=inp.municipality_id, year=int(wave))
         marg = {k: v for k, v in marg.items() if k in MARGIN_VARIABLES and k in s.columns}
         try:
             result = rake(s, marg, weight="design_weight", empty_categories="drop")
         except (InputError, EstimationError) as err:
             raise InputError(f"raking of survey wave {int(wave)} failed: {_reason(err)}", file="survey_responses.csv",
-                             column=getattr(err, "column", None) or "has_disability",
+                             column=getattr(err, "column", None) or ", ".join(marg),
                              expected="every margin category met by enough respondents") from err
         s["w"] = np.asarray(result.weights, dtype=float)
         s["has_disability"] = pd.to_numeric(s["has_disability"], errors="coerce")
@@ -615,6 +645,8 @@ def survey_part(inp: Inputs) -> b.Survey:
     if responses.empty:
         return b.Survey(min_respondents=a.min_respondents)
     items = survey_items(inp.params, inp.dataset)
+    own = _own_items(inp.dataset)
+    own_labels = dict(zip(own["item_id"].astype(str), own["label"].astype(str))) if len(own) else {}
     waves = weighted_waves(inp)
     rows = []
     for wave, (s, _) in waves.items():
@@ -628,7 +660,8 @@ def survey_part(inp: Inputs) -> b.Survey:
                 continue
             group = text("report", "befragung.group_all") if dom is None else text(
                 "report", "befragung.group_disability") if dom == 1 else text("report", "befragung.group_no_disability")
-            rows.append({"item": item, "label": text("report", f"befragung.items.{item}"), "group": group,
+            label = own_labels.get(item) or text("report", f"befragung.items.{item}")
+            rows.append({"item": item, "label": label, "group": group,
                          "wave": int(wave), "estimate": 100 * e.estimate, "se": 100 * e.se,
                          "ci_low": 100 * e.ci_low, "ci_high": 100 * e.ci_high, "n": int(e.n)})
     est = pd.DataFrame(rows, columns=["item", "label", "group", "wave", "estimate", "se", "ci_low", "ci_high", "n"])
@@ -903,15 +936,22 @@ def official_panel(inp: Inputs):
     """The one place the Regionaldatenbank context panel is read (:func:`evaluation.io.official.context_panel`)."""
     from ..io.official import context_panel
 
-    rel = inp.params.data.official_context
-    if not rel:
+    from ..io.official import MODEL_KREISE
+
+    params = inp.params
+    paths = params.context_files(inp.project_root)  # context.files (vintages), else data.official_context
+    if not paths:
         raise InputError("the parameter file names no official context table", column="data.official_context",
                          expected="a Regionaldatenbank 13211 table")
-    path = Path(rel) if Path(rel).is_absolute() else inp.project_root / rel
-    if not path.exists():
-        raise InputError("the official context table does not exist", file=str(rel),
-                         expected="a Regionaldatenbank 13211 table")
-    return context_panel(path), str(rel)
+    for path in paths:
+        if not path.exists():
+            raise InputError("the official context table does not exist", file=str(path),
+                             expected="a Regionaldatenbank 13211 table")
+    own = params.municipality.kreis
+    kreise = {k: MODEL_KREISE.get(k, (params.municipality.id, params.municipality.name) if k == own else (None, None))
+              for k in params.context_kreise()}
+    rel = ", ".join(params.context.files) if params.context.files else str(params.data.official_context)
+    return context_panel(paths, years=params.context.years, kreise=kreise), rel
 
 
 def official_part(inp: Inputs) -> b.OfficialContext:

@@ -626,7 +626,7 @@ def weighted_waves(inp: Inputs) -> dict[int, tuple[pd.DataFrame, Any]]:
             result = rake(s, marg, weight="design_weight", empty_categories="drop")
         except (InputError, EstimationError) as err:
             raise InputError(f"raking of survey wave {int(wave)} failed: {_reason(err)}", file="survey_responses.csv",
-                             column=getattr(err, "column", None) or ", ".join(marg),
+                             column=getattr(err, "column", None) or "has_disability",
                              expected="every margin category met by enough respondents") from err
         s["w"] = np.asarray(result.weights, dtype=float)
         s["has_disability"] = pd.to_numeric(s["has_disability"], errors="coerce")

@@ -508,15 +508,6 @@ def segment_agreement(codings: pd.DataFrame, coder_a: str | None = None, coder_b
                     f"cannot be computed (two exports with their own ids? import them with code_ids: path and "
                     f"source_ids: name)", column=column, expected=f"{what}s coded by both coders",
                     found={coder_a: sorted(ids_a)[:3], coder_b: sorted(ids_b)[:3]})
-    if len(a) and len(b):  # two exports with their own ids would agree on nothing: say so, never a silent 0.0
-        for what, column in (("source", "source_id"), ("code", "code_id")):
-            ids_a, ids_b = set(a[column].astype(str)), set(b[column].astype(str))
-            if not ids_a & ids_b:
-                raise InputError(
-                    f"coders {coder_a!r} and {coder_b!r} share no {what}: their {column}s do not overlap, so agreement "
-                    f"cannot be computed (two exports with their own ids? import them with code_ids: path and "
-                    f"source_ids: name)", column=column, expected=f"{what}s coded by both coders",
-                    found={coder_a: sorted(ids_a)[:3], coder_b: sorted(ids_b)[:3]})
     a["seg"] = np.arange(len(a))
     b["seg"] = np.arange(len(b))
     pairs = a.merge(b, on=["source_id", "code_id"], suffixes=("_a", "_b"))

@@ -183,6 +183,30 @@ class ResultMixin:
         return self.summary()
 
 
+def result_frame(rows: list[dict[str, Any]]) -> pd.DataFrame:
+    """A frame of several estimates with :data:`RESULT_COLUMNS` first, then any extra columns.
+
+    For results that hold one estimate per row (areas, factors, model municipalities, terms):
+    each row is a dict with at least the nine result keys; ``notes`` given as a tuple is joined
+    with "; " as in :meth:`ResultMixin.summary_frame`.
+
+    Examples
+    --------
+    >>> f = result_frame([{"estimate": 1.0, "se": 0.1, "ci_low": 0.8, "ci_high": 1.2, "p_value": 0.01,
+    ...                    "n": 10, "method": "m", "alpha": 0.05, "notes": ("a", "b"), "area": "x"}])
+    >>> list(f.columns[-2:]), f.loc[0, "notes"]
+    (['notes', 'area'], 'a; b')
+    """
+    out = []
+    for row in rows:
+        row = dict(row)
+        notes = row.get("notes", ())
+        row["notes"] = notes if isinstance(notes, str) else "; ".join(str(n) for n in (notes or ()))
+        out.append(row)
+    extra = list(dict.fromkeys(k for row in out for k in row if k not in RESULT_COLUMNS))
+    return pd.DataFrame(out, columns=[*RESULT_COLUMNS, *extra])
+
+
 def merge_notes(*groups: Any) -> tuple[str, ...]:
     """Concatenate notes (strings or iterables of strings), dropping empties and repeats, order kept."""
     out: list[str] = []

@@ -49,7 +49,7 @@ def test_caliper_shortfall_warns_and_keeps_the_close_ones(line):
     with pytest.warns(ComparisonWarning, match="only 2 of k=3"):
         r = match_comparisons(line, "m", k=3, caliper=2.5 / sd, log=())
     assert r.chosen("m") == ["a", "b"]
-    s = r.summary().iloc[0]
+    s = r.summary_frame().iloc[0]
     assert s["n_matched"] == 2 and s["shortfall"] == 1 and s["next_distance"] == pytest.approx(4 / sd)
     with pytest.raises(EstimationError, match="'m'.*nearest candidate"):
         match_comparisons(line, "m", k=3, caliper=0.5 / sd, log=())

@@ -35,7 +35,7 @@ def test_type_names_and_descriptions_follow_the_profiles(features):
     # profiles: mean_z of population is ordered like the types
     pz = r.profiles[r.profiles["variable"] == "population"].sort_values("type")["mean_z"].to_numpy()
     assert np.all(np.diff(pz) < 0)
-    s = r.summary()
+    s = r.summary_frame()
     assert list(s["type"]) == [1, 2, 3, 4] and "population" in s.columns and s["n"].sum() == len(features)
     assert "Calinski-Harabasz-Index" in r.method_text() and "4 Typen" in r.method_text()
 

@@ -19,9 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
+import numpy as np
 import pandas as pd
 
 from evaluation.errors import InputError
+from evaluation.results import ResultMixin, result_frame
 
 from ._common import Plot
 from .balance import balance_table, love_plot
@@ -32,10 +34,15 @@ from .typology import Typology, TypologyResult
 
 
 @dataclass(frozen=True, eq=False)
-class ComparisonDesign:
+class ComparisonDesign(ResultMixin):
     """Every step of the choice: ``features`` (pre-period characteristics, one row per municipality),
     ``typology`` (None if not fitted), ``match``, ``balance`` (:func:`balance_table`), ``pools``
-    (:func:`comparison_pools`), ``pre_years`` and the outcome ``indicator_id`` matched on (or None)."""
+    (:func:`comparison_pools`), ``pre_years`` and the outcome ``indicator_id`` matched on (or None).
+
+    Result interface (:mod:`evaluation.results`): ``estimate`` is the largest |SMD| after matching
+    over all model municipalities and characteristics (balance is reached below the threshold,
+    0.1 by default), ``n`` the matches; ``notes`` name the model municipalities whose balance failed.
+    :meth:`summary_frame` has one row per model municipality."""
 
     features: pd.DataFrame
     typology: TypologyResult | None
@@ -45,10 +52,35 @@ class ComparisonDesign:
     pre_years: tuple[int, ...]
     indicator_id: str | None
 
-    def summary(self) -> pd.DataFrame:
-        """One row per model municipality: its type, number matched, mean distance, and balance
-        after matching (characteristics with |SMD| < threshold, largest |SMD|)."""
-        ms = self.match.summary().set_index("model_id")
+    # result interface (evaluation.results): headline attributes; summary_frame() has one row per model municipality
+    se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+    alpha = property(lambda self: 0.05)
+
+    method = property(lambda self: f"{self.match.method} matching, balance by standardised mean differences")
+
+    @property
+    def estimate(self) -> float:
+        b = self.balance[self.balance["model_id"] != "all"]
+        return float(b["smd_after"].abs().max()) if len(b) else float("nan")
+
+    @property
+    def n(self) -> int:
+        return self.match.n
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        b = self.balance[self.balance["model_id"] != "all"]
+        out = []
+        for mid, bm in b.groupby("model_id", sort=False):
+            bad = int((~bm["balanced_after"].astype(bool)).sum())
+            if bad:
+                out.append(f"{mid}: {bad} of {len(bm)} characteristics not balanced after matching")
+        return tuple(out) + self.match.notes
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per model municipality: ``estimate`` its largest |SMD| after matching, ``n`` the
+        matches; its type, mean distance and the balance counts beside them."""
+        ms = self.match.summary_frame().set_index("model_id")
         b = self.balance[self.balance["model_id"] != "all"]
         rows = []
         for mid in self.match.model_ids:
@@ -65,8 +97,11 @@ class ComparisonDesign:
                 "max_abs_smd_after": float(bm["smd_after"].abs().max()),
                 "max_abs_smd_before": float(bm["smd_before"].abs().max()),
             })
-            rows.append(row)
-        return pd.DataFrame(rows)
+            bad = int(len(bm) - row["balanced_after"])
+            rows.append(dict(row, estimate=row["max_abs_smd_after"], se=np.nan, ci_low=np.nan, ci_high=np.nan,
+                             p_value=np.nan, n=row["n_matched"], method=self.method, alpha=self.alpha,
+                             notes=(f"{bad} of {len(bm)} characteristics not balanced",) if bad else ()))
+        return result_frame(rows)
 
     def params(self, model_id: str) -> dict:
         """The ``comparison`` section of ``model_id``'s parameter file (:meth:`MatchResult.to_params`)."""

@@ -49,7 +49,7 @@ random order drawn from ``seed``, so a run is reproducible.
 >>> X = pd.DataFrame({"population": rng.lognormal(10, 1, 60), "share_65plus": rng.normal(22, 3, 60)},
 ...                  index=[f"m{i:02d}" for i in range(60)])
 >>> m = ComparisonMatcher(k=3, caliper=None).fit(X, ["m00", "m01"])
->>> m.result_.summary()[["model_id", "n_matched"]].to_dict("records")
+>>> m.result_.summary_frame()[["model_id", "n_matched"]].to_dict("records")
 [{'model_id': 'm00', 'n_matched': 3}, {'model_id': 'm01', 'n_matched': 3}]
 >>> sorted(m.result_.to_params("m00"))
 ['caliper', 'k', 'method', 'municipalities', 'pool', 'seed', 'variables']
@@ -67,6 +67,7 @@ import pandas as pd
 
 from evaluation.errors import EstimationError, InputError
 from evaluation.texts import text
+from evaluation.results import ResultMixin, result_frame
 
 from ._common import (
     DEFAULT_LOG, ComparisonWarning, as_id_list, drop_constant, feature_table, log_transform, require_complete,
@@ -78,7 +79,7 @@ DEFAULT_CALIPER = {"nearest_neighbour": 1.0, "propensity_score": 0.2}
 
 
 @dataclass(frozen=True, eq=False)
-class MatchResult:
+class MatchResult(ResultMixin):
     """The comparison municipalities chosen for each model municipality, and how.
 
     Attributes
@@ -93,6 +94,10 @@ class MatchResult:
     excluded: candidates left out for a missing characteristic.
     exact: name of the exact-matching variable, if any.
     propensity: logit of the propensity score per municipality (propensity method only).
+
+    Result interface (:mod:`evaluation.results`): ``estimate`` is the mean distance of the chosen
+    matches (on the caliper scale), ``n`` the matches; ``notes`` name model municipalities with
+    fewer than ``k`` matches. :meth:`summary_frame` has one row per model municipality.
     """
 
     matches: pd.DataFrame
@@ -133,8 +138,27 @@ class MatchResult:
             self._check_model(model_id)
         return m.groupby("comparison_id")["weight"].sum()
 
-    def summary(self) -> pd.DataFrame:
-        """One row per model municipality: candidates, matches, distances, shortfall against k."""
+    # result interface (evaluation.results): headline attributes; summary_frame() has one row per model municipality
+    se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+    alpha = property(lambda self: 0.05)
+
+    @property
+    def estimate(self) -> float:
+        return float(self.matches["distance"].mean()) if len(self.matches) else float("nan")
+
+    @property
+    def n(self) -> int:
+        return int(len(self.matches))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        counts = self.matches.groupby("model_id").size()
+        return tuple(f"{mid}: {int(counts.get(mid, 0))} of k = {self.k} matches within the caliper"
+                     for mid in self.model_ids if int(counts.get(mid, 0)) < self.k)
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per model municipality: ``estimate`` the mean distance of its matches, ``n`` the
+        matches; candidates, max and next distance, shortfall against k beside them."""
         rows = []
         by_model = dict(tuple(self.candidates.groupby("model_id", sort=False)))
         empty = self.candidates.iloc[:0]
@@ -149,7 +173,10 @@ class MatchResult:
                 if len(c) > len(m) else np.nan,
                 "caliper": self.caliper, "method": self.method,
             })
-        return pd.DataFrame(rows)
+        return result_frame([dict(r, estimate=r["mean_distance"], se=np.nan, ci_low=np.nan, ci_high=np.nan,
+                                  p_value=np.nan, n=r["n_matched"], alpha=self.alpha,
+                                  notes=(f"{r['n_matched']} of k = {self.k} matches",) if r["shortfall"] > 0 else ())
+                             for r in rows])
 
     def to_params(self, model_id: str) -> dict[str, Any]:
         """The ``comparison`` section of ``model_id``'s parameter file, as a plain dict.

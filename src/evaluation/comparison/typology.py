@@ -50,6 +50,7 @@ import pandas as pd
 
 from evaluation.errors import InputError
 from evaluation.texts import text
+from evaluation.results import ResultMixin, result_frame
 
 from ._common import DEFAULT_LOG, ComparisonWarning, drop_constant, feature_table, log_transform, variable_phrase
 
@@ -108,7 +109,7 @@ def describe_profile(z: pd.Series, *, threshold: float = 0.5, strong: float = 1.
 
 
 @dataclass(frozen=True, eq=False)
-class TypologyResult:
+class TypologyResult(ResultMixin):
     """A fitted typology.
 
     Attributes
@@ -122,6 +123,10 @@ class TypologyResult:
         (``mean_z`` on the transformed, standardised scale that the clustering used).
     variables: characteristics used; dropped_variables: constant ones left out; log: those log-transformed.
     excluded: municipalities left out for missing characteristics (``missing="drop"``).
+
+    Result interface (:mod:`evaluation.results`): ``estimate`` is the mean silhouette width of the
+    chosen k (how well separated the types are, -1..1), ``n`` the municipalities typed; ``notes``
+    name excluded municipalities. :meth:`summary_frame` has one row per type (``n`` its size).
     """
 
     labels: pd.Series
@@ -138,10 +143,31 @@ class TypologyResult:
     excluded: tuple[str, ...] = ()
     details: dict = field(default_factory=dict)
 
-    def summary(self) -> pd.DataFrame:
-        """One row per type: name, size, German description and the mean of every characteristic."""
+    # result interface (evaluation.results): headline attributes; summary_frame() has one row per type
+    se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+    alpha = property(lambda self: 0.05)
+
+    @property
+    def estimate(self) -> float:
+        ks = self.k_selection
+        row = ks[ks["k"] == self.k]
+        return float(row["silhouette"].iloc[0]) if len(row) and "silhouette" in ks else float("nan")
+
+    @property
+    def n(self) -> int:
+        return int(len(self.labels))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return (f"left out for missing characteristics: {', '.join(self.excluded)}",) if self.excluded else ()
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per type: name, size (``n``), German description and the mean of every characteristic."""
         means = self.profiles.pivot(index="type", columns="variable", values="mean")[list(self.variables)]
-        return self.types.set_index("type").join(means).reset_index()
+        table = self.types.set_index("type").join(means).reset_index()
+        return result_frame([dict(r, estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan,
+                                  method=f"{self.method} ({self.criterion})", alpha=self.alpha, notes=())
+                             for r in table.to_dict("records")])
 
     def description(self, type_: int) -> str:
         """The German description of type ``type_``."""

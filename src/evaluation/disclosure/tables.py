@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..results import ResultMixin
 from ..texts import text
 from .attack import attack
 from .primary import Sensitivity, combine, contributor_rule, dominance_rule, frequency_rule, p_percent_rule
@@ -32,7 +33,7 @@ __all__ = ["suppress", "SuppressionResult", "LinkedTable", "suppress_linked", "s
 
 
 @dataclass
-class SuppressionResult:
+class SuppressionResult(ResultMixin):
     """Outcome of :func:`suppress`.
 
     Attributes
@@ -50,6 +51,11 @@ class SuppressionResult:
         The linear structure, the suppression mask and protection levels (for :meth:`audit`).
     method:
         The secondary-suppression method used.
+
+    Result interface (:mod:`evaluation.results`): ``estimate`` is the share of the table's cells
+    withheld (primary and secondary), ``n`` the cells; ``se``, ``ci_low``, ``ci_high`` and
+    ``p_value`` are NaN (a suppression is a decision, not an estimate); ``notes`` give the counts.
+    :meth:`audit` has the interval an attacker can derive for every suppressed cell.
     """
 
     table: pd.DataFrame | pd.Series
@@ -61,6 +67,22 @@ class SuppressionResult:
     sensitivity: Sensitivity
     method: str
     threshold: float
+
+    se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+    alpha = property(lambda self: 0.05)
+
+    @property
+    def n(self) -> int:
+        return int(self.structure.n_cells)
+
+    @property
+    def estimate(self) -> float:
+        return float(self.suppressed.sum() / self.n) if self.n else float("nan")
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return (f"{self.n_primary} primary and {self.n_secondary} secondary cells suppressed "
+                f"(threshold {self.threshold:g})",)
 
     @property
     def n_primary(self) -> int:

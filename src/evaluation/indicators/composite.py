@@ -69,6 +69,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..results import ResultMixin, result_frame
 from ..survey.scales import cronbach_alpha_coefficient  # the one Cronbach formula (Cronbach 1951)
 from ..texts import text
 from ..vocabulary import LEBENSBEREICHE
@@ -218,7 +219,7 @@ class AuditResult:
 
 
 @dataclass(frozen=True)
-class UncertaintyResult:
+class UncertaintyResult(ResultMixin):
     """Monte Carlo uncertainty of the ranks (OECD/JRC Handbook 2008, step 7).
 
     ``ranks``: per unit the nominal rank, the median rank and the ``(alpha/2, 1 - alpha/2)``
@@ -233,6 +234,25 @@ class UncertaintyResult:
     n_draws: int
     alpha: float
     method: str
+    notes: tuple[str, ...] = ()
+
+    # result interface (evaluation.results): per unit in summary_frame(); no single headline estimate
+    estimate = se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+
+    @property
+    def n(self) -> int:
+        return int(len(self.ranks))
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per unit: ``estimate`` the index value with the ``1 - alpha`` interval over the
+        draws, the nominal rank and its interval beside it."""
+        sc = self.scores.reindex(self.ranks.index)
+        base = {"se": float("nan"), "p_value": float("nan"), "n": self.n_draws, "method": self.method,
+                "alpha": self.alpha, "notes": self.notes}
+        return result_frame([dict(base, estimate=float(sc["index"].iloc[i]), ci_low=float(sc["low"].iloc[i]),
+                                  ci_high=float(sc["high"].iloc[i]), unit=u, rank=self.ranks["rank"].iloc[i],
+                                  rank_low=self.ranks["rank_low"].iloc[i], rank_high=self.ranks["rank_high"].iloc[i])
+                             for i, u in enumerate(self.ranks.index)])
 
     def summary(self) -> str:
         width = (self.ranks["rank_high"] - self.ranks["rank_low"])

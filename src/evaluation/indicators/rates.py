@@ -42,6 +42,7 @@ from statsmodels.stats.proportion import confint_proportions_2indep, proportion_
 from statsmodels.stats.rates import confint_poisson, confint_poisson_2indep
 
 from ..errors import InputError
+from ..results import ResultMixin
 from ._common import KINDS, as_float_array, check_alpha, check_choice, fmt, require_columns, summary_block
 
 PROPORTION_METHODS = {"wilson": "wilson", "clopper-pearson": "beta", "jeffreys": "jeffreys", "wald": "normal"}
@@ -66,12 +67,14 @@ _METHOD_TEXT = {
 
 
 @dataclass(frozen=True)
-class IntervalResult:
+class IntervalResult(ResultMixin):
     """A proportion, rate or count with its confidence interval, in the published unit.
 
     ``estimate`` = numerator / denominator × ``scale``; ``se`` is the large-sample standard error on
     the same scale (for orientation only: the interval is *not* estimate ± 1.96 se unless
-    ``method == "wald"``); ``n`` the denominator (persons, population or, for a count, 1).
+    ``method == "wald"``); ``n`` the denominator (persons, population or, for a count, 1);
+    ``p_value`` NaN (an interval, no test); ``method`` the interval's key (``"wilson"``, ...), its
+    full name in :attr:`method_text`.
     """
 
     estimate: float
@@ -84,10 +87,17 @@ class IntervalResult:
     alpha: float
     kind: str
     method: str
+    p_value: float = float("nan")
+    notes: tuple[str, ...] = ()
 
     @property
     def ci(self) -> tuple[float, float]:
         return (self.ci_low, self.ci_high)
+
+    @property
+    def method_text(self) -> str:
+        """The interval method in words, with its reference."""
+        return _METHOD_TEXT.get(self.method, self.method)
 
     def summary(self) -> str:
         level = f"{100 * (1 - self.alpha):g}%"
@@ -101,8 +111,13 @@ class IntervalResult:
 
 
 @dataclass(frozen=True)
-class DifferenceResult:
-    """A difference (first minus second) of two proportions or rates, with its interval."""
+class DifferenceResult(ResultMixin):
+    """A difference (first minus second) of two proportions or rates, with its interval.
+
+    ``estimate`` = ``estimate_1 - estimate_2`` in the published unit (percentage points for shares
+    in percent); ``n`` the two denominators together; ``p_value`` NaN (the interval is the
+    inference: a difference is significant at ``alpha`` when it excludes 0, see :attr:`significant`).
+    """
 
     estimate: float
     se: float
@@ -116,10 +131,16 @@ class DifferenceResult:
     alpha: float
     kind: str
     method: str
+    p_value: float = float("nan")
+    notes: tuple[str, ...] = ()
 
     @property
     def ci(self) -> tuple[float, float]:
         return (self.ci_low, self.ci_high)
+
+    @property
+    def n(self) -> float:
+        return self.n_1 + self.n_2
 
     @property
     def significant(self) -> bool:

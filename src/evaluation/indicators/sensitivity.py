@@ -34,11 +34,12 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..results import ResultMixin, result_frame
 from ._common import summary_block
 
 
 @dataclass(frozen=True)
-class SobolResult:
+class SobolResult(ResultMixin):
     """First-order and total variance shares per factor.
 
     ``table``: factor, first_order, total (for a scalar output; for a vector output, the mean over
@@ -55,6 +56,20 @@ class SobolResult:
     n: int
     n_evaluations: int
     method: str = "Saltelli (2010) first-order, Jansen (1999) total"
+    alpha: float = 0.05
+    notes: tuple[str, ...] = ()
+
+    # result interface (evaluation.results): no headline estimate; summary_frame() has one row per
+    # factor with the total-effect index as ``estimate`` (no standard error: Sobol indices are
+    # point estimates here, their noise is judged by ``n``).
+    estimate = se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per factor: ``estimate`` the total index, ``first_order`` beside it."""
+        base = {"se": float("nan"), "ci_low": float("nan"), "ci_high": float("nan"), "p_value": float("nan"),
+                "n": self.n, "method": self.method, "alpha": self.alpha, "notes": self.notes}
+        return result_frame([dict(base, estimate=r.total, factor=r.factor, first_order=r.first_order)
+                             for r in self.table.itertuples()])
 
     def summary(self) -> str:
         rows = [(r.factor, f"S = {r.first_order:6.3f}   ST = {r.total:6.3f}") for r in self.table.itertuples()]

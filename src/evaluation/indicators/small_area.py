@@ -47,18 +47,24 @@ import pandas as pd
 from scipy import optimize, special, stats
 
 from ..errors import InputError
+from ..results import ResultMixin, result_frame
 from ._common import check_alpha, check_choice, fmt, require_columns, summary_block
 from .rates import poisson_ci, proportion_ci
 
 
 @dataclass(frozen=True)
-class ShrinkageResult:
+class ShrinkageResult(ResultMixin):
     """Empirical-Bayes estimates for the areas of one municipality, indicator and year.
 
     ``table``: per area ``numerator, denominator, raw, raw_ci_low, raw_ci_high, shrunk,
     shrunk_ci_low, shrunk_ci_high, weight_raw`` (the weight on the area's own raw rate, 1 - shrinkage),
     ``expected``, ``small``; all values × ``scale``. ``prior_mean`` (× scale) and
     ``prior_sd`` (× scale) describe the estimated between-area distribution.
+
+    Result interface (:mod:`evaluation.results`): the headline ``estimate`` is the prior mean
+    (the municipality-wide level the areas are shrunk to), ``n`` the areas; ``se``, ``ci_low``,
+    ``ci_high`` and ``p_value`` are NaN at that level. :meth:`summary_frame` gives one row per
+    area: ``estimate`` the shrunk value with its ``1 - alpha`` interval.
     """
 
     table: pd.DataFrame
@@ -71,6 +77,26 @@ class ShrinkageResult:
     model: str
     method: str
     note: str = ""
+
+    @property
+    def estimate(self) -> float:
+        return self.prior_mean
+
+    se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        return (self.note,) if self.note else ()
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per area: the shrunk estimate with its interval, the raw value beside it."""
+        t = self.table
+        base = {"se": float("nan"), "p_value": float("nan"), "method": self.method, "alpha": self.alpha,
+                "notes": self.notes}
+        rows = [dict(base, estimate=r.shrunk, ci_low=r.shrunk_ci_low, ci_high=r.shrunk_ci_high, n=r.denominator,
+                     **({"area_id": r.area_id} if "area_id" in t.columns else {}), raw=r.raw, small=bool(r.small))
+                for r in t.itertuples()]
+        return result_frame(rows)
 
     def summary(self) -> str:
         return summary_block(f"Empirical-Bayes shrinkage ({self.model})", [

@@ -46,6 +46,7 @@ import statsmodels.api as sm
 from scipy import stats
 
 from ..errors import EstimationError, InputError
+from ..results import ResultMixin, result_frame
 from ._common import as_float_array, check_alpha, check_choice, fmt, require_columns, summary_block
 
 FAMILIES = ("quasipoisson", "poisson", "negbin", "linear")
@@ -61,9 +62,13 @@ def _years(years) -> np.ndarray:
 
 
 @dataclass(frozen=True)
-class TrendResult:
+class TrendResult(ResultMixin):
     """A fitted trend. ``slope`` is β1 (log scale for log-linear models), ``annual_change`` the change per
-    year in the published unit (linear) or as a relative change (log-linear, 0.05 = +5% a year)."""
+    year in the published unit (linear) or as a relative change (log-linear, 0.05 = +5% a year).
+
+    Result interface (:mod:`evaluation.results`): ``estimate`` is the slope, with its ``se``,
+    ``ci_low``/``ci_high`` and ``p_value`` (null: no trend); ``n`` the years.
+    """
 
     slope: float
     se: float
@@ -80,6 +85,11 @@ class TrendResult:
     alpha: float
     method: str
     model_result: Any = field(repr=False, compare=False, default=None)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def estimate(self) -> float:
+        return self.slope
 
     @property
     def ci(self) -> tuple[float, float]:
@@ -190,8 +200,13 @@ def fit_trend(years, values, exposure=None, family: str = "linear", alpha: float
 
 
 @dataclass(frozen=True)
-class ITSResult:
-    """Segmented-regression estimate of a programme's level and slope change (with HAC errors)."""
+class ITSResult(ResultMixin):
+    """Segmented-regression estimate of a programme's level and slope change (with HAC errors).
+
+    Result interface (:mod:`evaluation.results`): ``estimate`` is the level change at the
+    programme start (``se``, ``ci_low``/``ci_high``, ``p_value`` of it); the slope change keeps its
+    own fields; :meth:`summary_frame` gives one row for each. ``n`` the years before and after.
+    """
 
     level_change: float
     level_se: float
@@ -213,6 +228,38 @@ class ITSResult:
     level_p: float = float("nan")
     slope_p: float = float("nan")
     model_result: Any = field(repr=False, compare=False, default=None)
+    notes: tuple[str, ...] = ()
+
+    @property
+    def estimate(self) -> float:
+        return self.level_change
+
+    @property
+    def se(self) -> float:
+        return self.level_se
+
+    @property
+    def ci_low(self) -> float:
+        return float(self.level_ci[0])
+
+    @property
+    def ci_high(self) -> float:
+        return float(self.level_ci[1])
+
+    @property
+    def p_value(self) -> float:
+        return self.level_p
+
+    @property
+    def n(self) -> int:
+        return self.n_pre + self.n_post
+
+    def summary_frame(self) -> pd.DataFrame:
+        """Two rows, ``term`` ``level_change`` and ``slope_change``, the result columns first."""
+        rows = [dict(self._result_row(), term="level_change"),
+                dict(self._result_row(), estimate=self.slope_change, se=self.slope_se, ci_low=float(self.slope_ci[0]),
+                     ci_high=float(self.slope_ci[1]), p_value=self.slope_p, term="slope_change")]
+        return result_frame(rows)
 
 
     def summary(self) -> str:

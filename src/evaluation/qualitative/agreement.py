@@ -49,18 +49,21 @@ import pandas as pd
 from scipy import sparse, stats
 
 from ..errors import EstimationError, InputError
+from ..results import ResultMixin, check_alpha, result_frame
 
 Level = Literal["nominal", "ordinal", "interval", "ratio"]
 
 
 @dataclass(frozen=True)
-class AgreementResult:
-    """An agreement coefficient with its uncertainty.
+class AgreementResult(ResultMixin):
+    """An agreement coefficient with its uncertainty (the result interface of :mod:`evaluation.results`).
 
     ``estimate`` is the coefficient; ``se`` its standard error (NaN where none is defined);
-    ``ci`` the (lower, upper) interval at ``conf_level``; ``n_units`` the units that entered,
-    ``n_coders`` the coders, ``n_values`` the pairable values; ``observed`` and ``expected`` the
-    observed and chance agreement (for alpha: observed and expected *disagreement*).
+    ``ci`` the (lower, upper) interval at ``1 - alpha`` (``ci_low``, ``ci_high``); ``p_value`` is
+    NaN (agreement is estimated, not tested against chance); ``n`` = ``n_units`` the units that
+    entered, ``n_coders`` the coders, ``n_values`` the pairable values; ``observed`` and
+    ``expected`` the observed and chance agreement (for Krippendorff's alpha: observed and expected
+    *disagreement*); ``level`` the level of measurement (not a confidence level).
     """
 
     estimate: float
@@ -73,14 +76,29 @@ class AgreementResult:
     level: str = "nominal"
     observed: float = float("nan")
     expected: float = float("nan")
-    conf_level: float = 0.95
+    alpha: float = 0.05
     details: dict[str, Any] = field(default_factory=dict, compare=False)
+    p_value: float = float("nan")
+    notes: tuple[str, ...] = ()
+
+    @property
+    def ci_low(self) -> float:
+        return float(self.ci[0])
+
+    @property
+    def ci_high(self) -> float:
+        return float(self.ci[1])
+
+    @property
+    def n(self) -> int:
+        return int(self.n_units)
 
     def summary(self) -> str:
         lo, hi = self.ci
-        return (f"{self.method} ({self.level}): {self.estimate:.3f}, SE {self.se:.3f}, "
-                f"{self.conf_level:.0%} interval [{lo:.3f}, {hi:.3f}]; {self.n_units} units, "
+        text = (f"{self.method} ({self.level}): {self.estimate:.3f}, SE {self.se:.3f}, "
+                f"{1 - self.alpha:.0%} interval [{lo:.3f}, {hi:.3f}]; {self.n_units} units, "
                 f"{self.n_coders} coders, {self.n_values} pairable values")
+        return "\n".join([text, *(f"  note: {n}" for n in self.notes)])
 
 
 # ----------------------------------------------------------------------------------------------
@@ -157,16 +175,16 @@ def _boot_weights(rng: np.random.Generator, n_units: int, n_rep: int) -> np.ndar
     return np.bincount((draws + offsets).ravel(), minlength=n_rep * n_units).reshape(n_rep, n_units).astype(float)
 
 
-def _interval(boot: np.ndarray, conf_level: float) -> tuple[float, float]:
+def _interval(boot: np.ndarray, alpha: float) -> tuple[float, float]:
+    """Percentile bootstrap interval at level ``1 - alpha``."""
     boot = boot[np.isfinite(boot)]
     if boot.size == 0:
         return (float("nan"), float("nan"))
-    a = (1 - conf_level) / 2
-    return (float(np.quantile(boot, a)), float(np.quantile(boot, 1 - a)))
+    return (float(np.quantile(boot, alpha / 2)), float(np.quantile(boot, 1 - alpha / 2)))
 
 
-def _normal_ci(est: float, se: float, conf_level: float) -> tuple[float, float]:
-    z = stats.norm.ppf(0.5 + conf_level / 2)
+def _normal_ci(est: float, se: float, alpha: float) -> tuple[float, float]:
+    z = stats.norm.ppf(1 - alpha / 2)
     return (est - z * se, est + z * se)
 
 
@@ -203,7 +221,7 @@ def krippendorff_alpha(
     *,
     value_domain: Sequence | None = None,
     n_boot: int = 1000,
-    conf_level: float = 0.95,
+    alpha: float = 0.05,
     seed: int | None = 0,
 ) -> AgreementResult:
     """Krippendorff's alpha for ``data`` (coders x units, NaN = missing).
@@ -214,6 +232,7 @@ def krippendorff_alpha(
     (0 for none). Reference: Krippendorff (2011); the worked example gives 0.743 (nominal),
     0.815 (ordinal), 0.849 (interval), 0.797 (ratio).
     """
+    alpha = check_alpha(alpha)
     if level not in ("nominal", "ordinal", "interval", "ratio"):
         _delta(level, np.zeros(0), np.zeros(0))  # raises the InputError
     arr = _matrix(data)
@@ -236,7 +255,7 @@ def krippendorff_alpha(
     d_e = float(n_c @ delta @ n_c) / (n * (n - 1.0))
     if d_e == 0:
         raise EstimationError("alpha is undefined: all pairable values are the same (no expected disagreement)")
-    alpha = 1.0 - d_o / d_e
+    coef = 1.0 - d_o / d_e
     se, ci = float("nan"), (float("nan"), float("nan"))
     if n_boot and n_boot > 0:
         # per-unit observed disagreement (n_u' delta n_u)/(m_u - 1), then reweight units
@@ -257,10 +276,10 @@ def krippendorff_alpha(
             with np.errstate(divide="ignore", invalid="ignore"):
                 boot[b0:b1] = 1.0 - do_b / de_b
         se = float(np.nanstd(boot, ddof=1))
-        ci = _interval(boot, conf_level)
-    return AgreementResult(estimate=float(alpha), se=se, ci=ci, n_units=int(pairable.sum()),
+        ci = _interval(boot, alpha)
+    return AgreementResult(estimate=float(coef), se=se, ci=ci, n_units=int(pairable.sum()),
                            n_coders=int(arr.shape[0]), n_values=int(n), method="Krippendorff's alpha",
-                           level=level, observed=d_o, expected=d_e, conf_level=conf_level,
+                           level=level, observed=d_o, expected=d_e, alpha=alpha,
                            details={"coincidences": pd.DataFrame(o, index=domain, columns=domain),
                                     "n_boot": n_boot})
 
@@ -282,26 +301,27 @@ def _unit_agreement(data) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarra
 
 
 def percent_agreement(data, *, method: Literal["pairwise", "all"] = "pairwise",
-                      conf_level: float = 0.95) -> AgreementResult:
+                      alpha: float = 0.05) -> AgreementResult:
     """Share of agreement among coders (coders x units, NaN = missing).
 
     ``"pairwise"``: mean over units of the share of coder pairs that agree (two coders: the share
     of units coded alike). ``"all"``: share of units on which all coders that coded it agree (as
     R's ``irr::agree``). Standard error sd/sqrt(n) over units, normal interval clipped to [0, 1].
     """
+    alpha = check_alpha(alpha)
     p_i, counts, m, domain, n_coders = _unit_agreement(data)
     if len(p_i) == 0:
         raise EstimationError("no unit was coded by two or more coders")
     per_unit = p_i if method == "pairwise" else (counts.max(axis=1) == m).astype(float)
     est = float(per_unit.mean())
     se = float(per_unit.std(ddof=1) / np.sqrt(len(per_unit))) if len(per_unit) > 1 else float("nan")
-    lo, hi = _normal_ci(est, se, conf_level)
+    lo, hi = _normal_ci(est, se, alpha)
     return AgreementResult(est, se, (max(0.0, lo), min(1.0, hi)), len(per_unit), n_coders, int(m.sum()),
-                           "percent agreement", "nominal", observed=est, conf_level=conf_level,
+                           "percent agreement", "nominal", observed=est, alpha=alpha,
                            details={"method": method})
 
 
-def fleiss_kappa(data=None, *, counts=None, n_boot: int = 1000, conf_level: float = 0.95,
+def fleiss_kappa(data=None, *, counts=None, n_boot: int = 1000, alpha: float = 0.05,
                  seed: int | None = 0) -> AgreementResult:
     """Fleiss' (1971) kappa for several coders.
 
@@ -311,6 +331,7 @@ def fleiss_kappa(data=None, *, counts=None, n_boot: int = 1000, conf_level: floa
     (Fleiss, Nee & Landis 1979), used for ``details['z']`` and ``details['p']``; ``ci`` is a
     percentile bootstrap over units. Fleiss' (1971) diagnoses example gives 0.430.
     """
+    alpha = check_alpha(alpha)
     if counts is None:
         if data is None:
             raise InputError("give data (coders x units) or counts (units x categories)", column="data")
@@ -352,20 +373,21 @@ def fleiss_kappa(data=None, *, counts=None, n_boot: int = 1000, conf_level: floa
         pe_b = (pj_b ** 2).sum(axis=1)
         with np.errstate(divide="ignore", invalid="ignore"):
             boot = ((w @ p_i) / n_units - pe_b) / (1 - pe_b)
-        ci = _interval(boot, conf_level)
+        ci = _interval(boot, alpha)
     z = kappa / se0
     return AgreementResult(float(kappa), se0, ci, n_units, n_coders, int(table.sum()), "Fleiss' kappa", "nominal",
-                           observed=float(p_bar), expected=float(p_e), conf_level=conf_level,
+                           observed=float(p_bar), expected=float(p_e), alpha=alpha,
                            details={"z": float(z), "p": float(2 * stats.norm.sf(abs(z))), "se_kind": "under H0"})
 
 
-def brennan_prediger(data, *, n_categories: int | None = None, conf_level: float = 0.95) -> AgreementResult:
+def brennan_prediger(data, *, n_categories: int | None = None, alpha: float = 0.05) -> AgreementResult:
     """Brennan & Prediger's (1981) kappa (free-marginal; Randolph's 2005 multirater kappa).
 
     kappa = (P_o - 1/q) / (1 - 1/q) with P_o the pairwise percent agreement and q the number of
     categories coders could choose from (``n_categories``; default: the categories observed).
     Missing values allowed. SE: sd of the per-unit kappa / sqrt(n) (Gwet 2014).
     """
+    alpha = check_alpha(alpha)
     p_i, counts, m, domain, n_coders = _unit_agreement(data)
     q = n_categories or len(domain)
     if q < 2:
@@ -377,14 +399,14 @@ def brennan_prediger(data, *, n_categories: int | None = None, conf_level: float
     k_i = (p_i - pe) / (1 - pe)
     est = float(k_i.mean())
     se = float(k_i.std(ddof=1) / np.sqrt(len(k_i))) if len(k_i) > 1 else float("nan")
-    lo, hi = _normal_ci(est, se, conf_level)
+    lo, hi = _normal_ci(est, se, alpha)
     return AgreementResult(est, se, (lo, min(1.0, hi)), len(k_i), n_coders, int(m.sum()),
                            "Brennan–Prediger kappa", "nominal", observed=float(p_i.mean()), expected=pe,
-                           conf_level=conf_level, details={"n_categories": q})
+                           alpha=alpha, details={"n_categories": q})
 
 
 def cohens_kappa(a, b=None, *, weights: Literal[None, "linear", "quadratic"] = None,
-                 categories: Sequence | None = None, conf_level: float = 0.95) -> AgreementResult:
+                 categories: Sequence | None = None, alpha: float = 0.05) -> AgreementResult:
     """Cohen's (1960) kappa for two coders; weighted (Cohen 1968) with ``weights``.
 
     ``a`` and ``b`` are the two coders' values per unit (or ``a`` is a 2 x units table). Units
@@ -393,6 +415,7 @@ def cohens_kappa(a, b=None, *, weights: Literal[None, "linear", "quadratic"] = N
     ``details`` holds the test of kappa = 0 (``z``, ``p``). Weighted kappa needs ordered
     categories (numbers, or ``categories`` in order).
     """
+    alpha = check_alpha(alpha)
     from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa
 
     if b is None:
@@ -431,10 +454,10 @@ def cohens_kappa(a, b=None, *, weights: Literal[None, "linear", "quadratic"] = N
     z = float(res.kappa / np.sqrt(res.var_kappa0))
     p_o = float(np.trace(table) / table.sum())
     p_e = float((table.sum(0) @ table.sum(1)) / table.sum() ** 2)
-    return AgreementResult(float(res.kappa), se, _normal_ci(float(res.kappa), se, conf_level),
+    return AgreementResult(float(res.kappa), se, _normal_ci(float(res.kappa), se, alpha),
                            int(codes.shape[1]), 2, int(2 * codes.shape[1]),
                            "Cohen's kappa" + (f" ({weights} weights)" if weights else ""), "nominal" if not weights else "ordinal",
-                           observed=p_o, expected=p_e, conf_level=conf_level,
+                           observed=p_o, expected=p_e, alpha=alpha,
                            details={"z": z, "p": float(2 * stats.norm.sf(abs(z))),
                                     "table": pd.DataFrame(table, index=domain, columns=domain)})
 
@@ -444,7 +467,7 @@ def cohens_kappa(a, b=None, *, weights: Literal[None, "linear", "quadratic"] = N
 # ----------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
-class SegmentAgreement:
+class SegmentAgreement(ResultMixin):
     """Segment-based agreement between two coders, per code and overall.
 
     ``table``: code_id, segments_a, segments_b, agreed_a, agreed_b, agreements, disagreements,
@@ -460,6 +483,27 @@ class SegmentAgreement:
     min_overlap: float
     coders: tuple[str, str]
     method: str = "segment agreement (MAXQDA-style)"
+    notes: tuple[str, ...] = ()
+
+    # result interface (evaluation.results): ``estimate`` the overall share of agreed segments,
+    # ``n`` the segments of both coders; a descriptive share, so no se, interval or p-value
+    se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+    alpha = property(lambda self: 0.05)
+
+    @property
+    def estimate(self) -> float:
+        return float(self.overall)
+
+    @property
+    def n(self) -> int:
+        return int(self.table["segments_a"].sum() + self.table["segments_b"].sum()) if len(self.table) else 0
+
+    def summary_frame(self) -> pd.DataFrame:
+        """One row per code: ``estimate`` its share of agreed segments, ``n`` the segments of both coders."""
+        base = {"se": np.nan, "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan, "method": self.method,
+                "alpha": self.alpha, "notes": ()}
+        return result_frame([dict(base, estimate=float(r["percent"]), n=int(r["segments_a"] + r["segments_b"]),
+                                  code_id=r["code_id"]) for r in self.table.to_dict("records")])
 
     def summary(self) -> str:
         return (f"{self.method}, coders {self.coders[0]} vs {self.coders[1]}, overlap >= {self.min_overlap:.0%}: "

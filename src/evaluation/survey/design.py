@@ -49,19 +49,20 @@ import pandas as pd
 from scipy import sparse, stats
 
 from ..errors import EstimationError, InputError, Problem
+from ..results import ResultMixin, check_alpha
 
 LONELY_PSU = ("error", "certainty", "adjust")
 
 
 @dataclass(frozen=True)
-class DesignEstimate:
-    """One design-based estimate.
+class DesignEstimate(ResultMixin):
+    """One design-based estimate (the result interface of :mod:`evaluation.results`).
 
-    ``estimate`` with standard error ``se``, interval ``ci_low``-``ci_high`` at ``level``, ``n``
+    ``estimate`` with standard error ``se``, interval ``ci_low``-``ci_high`` at ``1 - alpha``, ``n``
     respondents with a valid value in the domain, ``df`` design degrees of freedom, ``deff`` the
     design effect (design variance / variance of a simple random sample of the same size drawn with
     replacement, Kish 1965; with an fpc it therefore includes the factor 1 - f),
-    ``p_value`` (two-sided t test of estimate = 0; for differences only), and ``method``.
+    ``p_value`` (two-sided t test of estimate = 0; for differences only, NaN otherwise), and ``method``.
     """
 
     variable: str
@@ -73,9 +74,10 @@ class DesignEstimate:
     n: int
     df: int
     deff: float
-    level: float
+    alpha: float
     method: str
-    p_value: float | None = None
+    p_value: float = float("nan")
+    notes: tuple[str, ...] = ()
 
     @property
     def ci(self) -> tuple[float, float]:
@@ -83,20 +85,21 @@ class DesignEstimate:
 
     def summary(self) -> str:
         dom = f" [{self.domain}]" if self.domain else ""
-        p = f", p = {self.p_value:.4f}" if self.p_value is not None else ""
-        return (f"{self.method}\n  {self.variable}{dom}: {self.estimate:.4f} (SE {self.se:.4f}), "
-                f"{self.level:.0%} CI {self.ci_low:.4f} .. {self.ci_high:.4f}; n = {self.n}, "
-                f"df = {self.df}, deff = {self.deff:.2f}{p}")
+        p = f", p = {self.p_value:.4f}" if self.p_value is not None and np.isfinite(self.p_value) else ""
+        lines = [f"{self.method}\n  {self.variable}{dom}: {self.estimate:.4f} (SE {self.se:.4f}), "
+                 f"{1 - self.alpha:.0%} CI {self.ci_low:.4f} .. {self.ci_high:.4f}; n = {self.n}, "
+                 f"df = {self.df}, deff = {self.deff:.2f}{p}"]
+        return "\n".join(lines + [f"  note: {n}" for n in self.notes])
 
 
-def _t_interval(est: np.ndarray, se: np.ndarray, df: int, level: float) -> tuple[np.ndarray, np.ndarray]:
-    q = stats.t.ppf(0.5 + level / 2, df) if df > 0 else np.nan
+def _t_interval(est: np.ndarray, se: np.ndarray, df: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    q = stats.t.ppf(1 - alpha / 2, df) if df > 0 else np.nan
     return est - q * se, est + q * se
 
 
-def _logit_interval(p: np.ndarray, se: np.ndarray, df: int, level: float) -> tuple[np.ndarray, np.ndarray]:
+def _logit_interval(p: np.ndarray, se: np.ndarray, df: int, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """Interval on the logit scale, back-transformed (Korn & Graubard 1999; R svyciprop 'logit')."""
-    q = stats.t.ppf(0.5 + level / 2, df) if df > 0 else np.nan
+    q = stats.t.ppf(1 - alpha / 2, df) if df > 0 else np.nan
     with np.errstate(divide="ignore", invalid="ignore"):
         lg = np.log(p / (1 - p))
         s = se / (p * (1 - p))
@@ -362,7 +365,7 @@ class SurveyDesign:
 
     # ------------------------------------------------------------------ public
     def table(self, items: str | Iterable[str], by: str | Sequence[str] | None = None, *,
-              kind: str = "mean", level: float = 0.95, ci_method: str | None = None) -> pd.DataFrame:
+              kind: str = "mean", alpha: float = 0.05, ci_method: str | None = None) -> pd.DataFrame:
         """Estimates for every item in every domain of ``by`` (plus nothing else): a tidy table.
 
         Columns: item, domain, estimate, se, ci_low, ci_high, n, df, deff, cv (se / |estimate|), flag
@@ -370,6 +373,7 @@ class SurveyDesign:
         "mean", "proportion" (item must be 0/1; logit interval unless ``ci_method="wald"``) or
         "total". Respondents with a missing item value or domain are left out of that estimate.
         """
+        alpha = check_alpha(alpha)
         if kind not in {"mean", "proportion", "total"}:
             raise InputError("unknown estimate kind", column="kind", expected="mean, proportion or total", found=kind)
         ci_method = ci_method or ("logit" if kind == "proportion" else "wald")
@@ -388,9 +392,9 @@ class SurveyDesign:
             se = np.sqrt(r["var"])
             est = r["est"]
             if ci_method == "logit":
-                lo, hi = _logit_interval(est, se, self.df, level)
+                lo, hi = _logit_interval(est, se, self.df, alpha)
             else:
-                lo, hi = _t_interval(est, se, self.df, level)
+                lo, hi = _t_interval(est, se, self.df, alpha)
             frames.append(pd.DataFrame({
                 "item": name, "domain": labels if by is not None else [None] * K, "estimate": est, "se": se,
                 "ci_low": lo, "ci_high": hi, "n": r["n"], "df": self.df, "deff": r["deff"],
@@ -404,9 +408,9 @@ class SurveyDesign:
         out.insert(out.columns.get_loc("method"), "flag", reliability_flag(out["n"].to_numpy(), cv))
         return out
 
-    def _single(self, y, domain, kind, level, ci_method) -> DesignEstimate:
+    def _single(self, y, domain, kind, alpha, ci_method) -> DesignEstimate:
         if domain is None:
-            row = self.table(y, None, kind=kind, level=level, ci_method=ci_method).iloc[0]
+            row = self.table(y, None, kind=kind, alpha=alpha, ci_method=ci_method).iloc[0]
             dom_label = None
         else:
             col, value = domain
@@ -415,31 +419,31 @@ class SurveyDesign:
             if key not in labels:
                 raise InputError("domain value not in the data", file=self.file, column=str(col),
                                  expected=f"one of {labels[:12]}", found=value)
-            t = self.table(y, col, kind=kind, level=level, ci_method=ci_method)
+            t = self.table(y, col, kind=kind, alpha=alpha, ci_method=ci_method)
             row = t[t["domain"] == key].iloc[0]
             dom_label = f"{col} = {key}"
         if row["n"] == 0:
             raise EstimationError(f"no valid values of '{row['item']}' in the domain {dom_label}")
         return DesignEstimate(variable=str(row["item"]), domain=dom_label, estimate=float(row["estimate"]),
                               se=float(row["se"]), ci_low=float(row["ci_low"]), ci_high=float(row["ci_high"]),
-                              n=int(row["n"]), df=int(row["df"]), deff=float(row["deff"]), level=level,
+                              n=int(row["n"]), df=int(row["df"]), deff=float(row["deff"]), alpha=alpha,
                               method=str(row["method"]))
 
-    def mean(self, y: str, *, domain: tuple[str, Any] | None = None, level: float = 0.95) -> DesignEstimate:
+    def mean(self, y: str, *, domain: tuple[str, Any] | None = None, alpha: float = 0.05) -> DesignEstimate:
         """Weighted mean of ``y`` (in ``domain = (column, value)`` if given) with Taylor SE."""
-        return self._single(y, domain, "mean", level, "wald")
+        return self._single(y, domain, "mean", alpha, "wald")
 
-    def proportion(self, y: str, *, domain: tuple[str, Any] | None = None, level: float = 0.95,
+    def proportion(self, y: str, *, domain: tuple[str, Any] | None = None, alpha: float = 0.05,
                    ci_method: str = "logit") -> DesignEstimate:
         """Weighted share of a 0/1 item; ``ci_method`` "logit" (default, stays in [0, 1]) or "wald"."""
-        return self._single(y, domain, "proportion", level, ci_method)
+        return self._single(y, domain, "proportion", alpha, ci_method)
 
-    def total(self, y: str, *, domain: tuple[str, Any] | None = None, level: float = 0.95) -> DesignEstimate:
+    def total(self, y: str, *, domain: tuple[str, Any] | None = None, alpha: float = 0.05) -> DesignEstimate:
         """Horvitz-Thompson total ``sum w y`` (weights must be expansion weights)."""
-        return self._single(y, domain, "total", level, "wald")
+        return self._single(y, domain, "total", alpha, "wald")
 
     def category_shares(self, item: str, by: str | Sequence[str] | None = None, *,
-                        level: float = 0.95, labels: dict | None = None) -> pd.DataFrame:
+                        alpha: float = 0.05, labels: dict | None = None) -> pd.DataFrame:
         """Weighted share of each answer category of ``item`` (per domain), logit intervals.
 
         Columns as in :meth:`table` plus ``category`` (and ``label`` when ``labels`` maps codes to text).
@@ -451,7 +455,7 @@ class SurveyDesign:
         frames = []
         for c in cats:
             ind = pd.Series(np.where(s.isna(), np.nan, (s == c).astype(float)), index=self.data.index, name=item)
-            t = self.table([ind], by, kind="proportion", level=level)
+            t = self.table([ind], by, kind="proportion", alpha=alpha)
             t.insert(1, "category", c)
             if labels is not None:
                 key = int(c) if isinstance(c, float) and float(c).is_integer() else c
@@ -460,12 +464,13 @@ class SurveyDesign:
         return pd.concat(frames, ignore_index=True)
 
     def difference(self, y: str, by: str, a: Any, b: Any, *, kind: str = "mean",
-                   level: float = 0.95) -> DesignEstimate:
+                   alpha: float = 0.05) -> DesignEstimate:
         """Estimate in domain ``by = b`` minus estimate in ``by = a``, with the Taylor SE of the difference.
 
         The covariance between the two domain estimates (shared PSUs) is included; for domains
         that share no PSU it is zero.
         """
+        alpha = check_alpha(alpha)
         name, yv = self._numeric(y)
         k, labels = self._domain_codes(by)
         for v in (a, b):
@@ -479,23 +484,24 @@ class SurveyDesign:
         est = float(r["est"][ib] - r["est"][ia])
         Td = (r["T"][:, ib] - r["T"][:, ia])[:, None]
         se = float(np.sqrt(self._variance(Td)[0]))
-        lo, hi = _t_interval(np.array(est), np.array(se), self.df, level)
+        lo, hi = _t_interval(np.array(est), np.array(se), self.df, alpha)
         p = float(2 * stats.t.sf(abs(est / se), self.df)) if se > 0 else np.nan
         v_srs = sum(r["var"][i] / r["deff"][i] for i in (ia, ib))
         return DesignEstimate(variable=name, domain=f"{by}: {b} - {a}", estimate=est, se=se, ci_low=float(lo),
                               ci_high=float(hi), n=int(r["n"][ia] + r["n"][ib]), df=self.df,
-                              deff=float(se**2 / v_srs) if v_srs > 0 else np.nan, level=level,
+                              deff=float(se**2 / v_srs) if v_srs > 0 else np.nan, alpha=alpha,
                               method=f"difference of {kind}s, {self.method}", p_value=p)
 
 
     def difference_table(self, items: str | Iterable[str], compare: str, a: Any, b: Any, *,
                          by: str | Sequence[str] | None = None, kind: str = "mean",
-                         level: float = 0.95) -> pd.DataFrame:
+                         alpha: float = 0.05) -> pd.DataFrame:
         """Differences ``compare = b`` minus ``compare = a`` for many items, within each domain of ``by``.
 
         Columns: item, domain, estimate_a, estimate_b, difference, se, ci_low, ci_high, p_value,
         n_a, n_b, df, method. The covariance through shared PSUs is included, as in :meth:`difference`.
         """
+        alpha = check_alpha(alpha)
         if kind not in {"mean", "proportion", "total"}:
             raise InputError("unknown estimate kind", column="kind", expected="mean, proportion or total", found=kind)
         items = [items] if isinstance(items, str) else list(items)
@@ -512,7 +518,7 @@ class SurveyDesign:
         side = np.where(pd.isna(cmp_key).to_numpy(), -1, side)
         K = len(labels)
         k = np.where((within >= 0) & (side >= 0), within * 2 + side, -1)
-        q = stats.t.ppf(0.5 + level / 2, self.df) if self.df > 0 else np.nan
+        q = stats.t.ppf(1 - alpha / 2, self.df) if self.df > 0 else np.nan
         frames = []
         for item in items:
             name, y = self._numeric(item)
@@ -560,15 +566,16 @@ def wave_differences(data: pd.DataFrame, items: str | Iterable[str], *, wave: st
                      to_wave: Any, by: str | Sequence[str] | None = None, independent: bool = True,
                      weight: str = "design_weight", strata: str | None = "stratum", psu: str | None = "psu",
                      fpc: str | None = None, lonely_psu: str = "error", calibration: Sequence[str] | None = None,
-                     kind: str = "mean", level: float = 0.95) -> pd.DataFrame:
+                     kind: str = "mean", alpha: float = 0.05) -> pd.DataFrame:
     """Change from ``from_wave`` to ``to_wave`` for many items (and domains ``by``) as a tidy table.
 
     Same design rules as :func:`wave_difference`; columns as in :meth:`SurveyDesign.difference_table`
     with ``estimate_a`` the earlier and ``estimate_b`` the later wave.
     """
+    alpha = check_alpha(alpha)
     design = _wave_design(data, wave, (from_wave, to_wave), independent, weight, strata, psu, fpc, lonely_psu,
                           calibration)
-    out = design.difference_table(items, wave, from_wave, to_wave, by=by, kind=kind, level=level)
+    out = design.difference_table(items, wave, from_wave, to_wave, by=by, kind=kind, alpha=alpha)
     out["method"] = out["method"] + ("; waves as independent samples" if independent
                                      else "; waves share PSUs (covariance included)")
     return out
@@ -578,7 +585,7 @@ def wave_difference(data: pd.DataFrame, y: str, *, wave: str = "wave", from_wave
                     independent: bool = True, weight: str = "design_weight", strata: str | None = "stratum",
                     psu: str | None = "psu", fpc: str | None = None, lonely_psu: str = "error",
                     calibration: Sequence[str] | None = None, kind: str = "mean",
-                    level: float = 0.95) -> DesignEstimate:
+                    alpha: float = 0.05) -> DesignEstimate:
     """Change of a weighted mean (or share) from ``from_wave`` to ``to_wave`` with its interval.
 
     ``independent=True`` (default): the waves are separate samples (a new cross-section each time);
@@ -588,10 +595,11 @@ def wave_difference(data: pd.DataFrame, y: str, *, wave: str = "wave", from_wave
     sec. 12.4), which usually narrows the interval. ``calibration`` names the margins each wave's
     weights were raked to (they are taken per wave).
     """
+    alpha = check_alpha(alpha)
     design = _wave_design(data, wave, (from_wave, to_wave), independent, weight, strata, psu, fpc, lonely_psu,
                           calibration)
-    res = design.difference(y, wave, from_wave, to_wave, kind=kind, level=level)
+    res = design.difference(y, wave, from_wave, to_wave, kind=kind, alpha=alpha)
     design_kind = "independent samples" if independent else "shared PSUs (covariance included)"
     return DesignEstimate(variable=res.variable, domain=f"{wave} {to_wave} - {from_wave}", estimate=res.estimate,
                           se=res.se, ci_low=res.ci_low, ci_high=res.ci_high, n=res.n, df=res.df, deff=res.deff,
-                          level=level, method=f"{res.method}; waves as {design_kind}", p_value=res.p_value)
+                          alpha=alpha, method=f"{res.method}; waves as {design_kind}", p_value=res.p_value)

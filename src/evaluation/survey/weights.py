@@ -39,6 +39,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import EstimationError, InputError, Problem
+from ..results import ResultMixin
 
 JOINT_SEP = ":"
 
@@ -52,14 +53,28 @@ class RakingError(EstimationError):
 
 
 @dataclass(frozen=True)
-class KishResult:
-    """Kish's effective sample size: ``n_eff = (sum w)^2 / sum w^2``; ``deff = n / n_eff``."""
+class KishResult(ResultMixin):
+    """Kish's effective sample size: ``n_eff = (sum w)^2 / sum w^2``; ``deff = n / n_eff``.
+
+    Result interface (:mod:`evaluation.results`): ``estimate`` is ``n_eff``; ``n`` the respondents;
+    ``se``, ``ci_low``, ``ci_high``, ``p_value`` NaN (a closed formula of the weights, no sampling
+    model); ``alpha`` 0.05 by convention.
+    """
 
     n: int
     n_eff: float
     deff: float
     cv: float
     method: str = "Kish (1965) effective sample size for unequal weights"
+    notes: tuple[str, ...] = ()
+
+    # result interface (evaluation.results): the estimate is the effective sample size the weights leave
+    se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+    alpha = property(lambda self: 0.05)
+
+    @property
+    def estimate(self) -> float:
+        return self.n_eff
 
     def summary(self) -> str:
         return (f"{self.method}\n  n = {self.n}, n_eff = {self.n_eff:.1f}, "
@@ -67,8 +82,12 @@ class KishResult:
 
 
 @dataclass(frozen=True)
-class RakingResult:
+class RakingResult(ResultMixin):
     """Raked weights and how the raking went.
+
+    Result interface (:mod:`evaluation.results`): ``estimate`` is the effective sample size of the
+    raked weights (``kish.n_eff``), ``n`` the respondents; ``notes`` say when raking did not
+    converge or dropped empty margin cells.
 
     ``weights`` is aligned with the sample's index. ``margins`` has one row per margin cell:
     variable, category, target (population), n (respondents), weighted (raked total), rel_error.
@@ -89,6 +108,27 @@ class RakingResult:
                                                                                 "population"]))
     method: str = "raking ratio / iterative proportional fitting (Deming & Stephan 1940)"
 
+    # result interface (evaluation.results): the estimate is the effective sample size the weights leave
+    se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+    alpha = property(lambda self: 0.05)
+
+    @property
+    def estimate(self) -> float:
+        return self.kish.n_eff
+
+    @property
+    def n(self) -> int:
+        return self.kish.n
+
+    @property
+    def notes(self) -> tuple[str, ...]:
+        out = [] if self.converged else [f"raking did not converge after {self.iterations} cycle(s) "
+                                         f"(largest relative margin deviation {self.max_rel_error:.2e})"]
+        if len(self.dropped):
+            out.append("empty margin cells dropped: " + ", ".join(f"{r.variable} = {r.category}"
+                                                                   for r in self.dropped.itertuples()))
+        return tuple(out)
+
     def summary(self) -> str:
         state = "converged" if self.converged else "NOT converged"
         note = ""
@@ -102,8 +142,12 @@ class RakingResult:
 
 
 @dataclass(frozen=True)
-class TrimResult:
-    """Trimmed weights: ``n_upper``/``n_lower`` weights were set to the cap/floor; total kept."""
+class TrimResult(ResultMixin):
+    """Trimmed weights: ``n_upper``/``n_lower`` weights were set to the cap/floor; total kept.
+
+    Result interface (:mod:`evaluation.results`): ``estimate`` is the effective sample size after
+    trimming, ``n`` the respondents.
+    """
 
     weights: pd.Series
     upper: float | None
@@ -114,6 +158,19 @@ class TrimResult:
     kish_before: KishResult
     kish_after: KishResult
     method: str = "weight trimming with redistribution of the excess (Potter 1990)"
+    notes: tuple[str, ...] = ()
+
+    # result interface (evaluation.results): the estimate is the effective sample size the weights leave
+    se = ci_low = ci_high = p_value = property(lambda self: float("nan"))
+    alpha = property(lambda self: 0.05)
+
+    @property
+    def estimate(self) -> float:
+        return self.kish_after.n_eff
+
+    @property
+    def n(self) -> int:
+        return self.kish_after.n
 
     def summary(self) -> str:
         return (f"{self.method}\n  cap {self.upper}, floor {self.lower}: {self.n_upper} weight(s) capped, "

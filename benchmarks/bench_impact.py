@@ -92,6 +92,21 @@ def main() -> None:
     pool = [u for u in sim.data.unit.unique() if u.startswith("c")]
     measure("synthetic control, 125 donors, 125 placebos",
             lambda: synthetic_control(sim.data, "y", "unit", "year", "t1", 2017, pool=pool))
+    st, _ = measure("studentized placebo inference, 5 treated of 130 (999 draws)",
+                    lambda: randomization_inference(sim.data, "y", "unit", "year", "first_treat", studentize=True,
+                                                    draws=999, estimator="pre_mean"))
+    print(f"   {st.inference}: ci ({st.ci[0]:.3f}, {st.ci[1]:.3f})")
+    one = sim.data[(sim.data.unit == "t1") | (sim.data.first_treat == 0)]
+    few = one[one.unit.isin(["t1"] + pool[:7])]
+    ex, _ = measure("exact randomisation inference, 1 treated + 7 comparison units",
+                    lambda: randomization_inference(few, "y", "unit", "year", "first_treat", draws=999))
+    print(f"   {ex.inference}: p {ex.p:.4f}")
+    small_pool = pool[:20]
+    sc_opt, _ = measure("synthetic control v='optimize', 20 donors, 20 placebos",
+                        lambda: synthetic_control(sim.data, "y", "unit", "year", "t1", 2017, pool=small_pool,
+                                                  v="optimize"))
+    print(f"   pre-RMSPE {sc_opt.pre_rmspe:.4f} (equal V: "
+          f"{synthetic_control(sim.data, 'y', 'unit', 'year', 't1', 2017, pool=small_pool).pre_rmspe:.4f})")
 
     try:
         import csdid  # noqa: F401

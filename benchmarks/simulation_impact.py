@@ -24,14 +24,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from evaluation.impact.simulate import STUDY_METHODS, coverage_study
+from evaluation.impact.simulate import STUDY_METHOD_KEYS, STUDY_METHODS, coverage_study
+from evaluation.texts import text
 
-SCENARIOS: tuple[tuple[str, dict], ...] = (
-    ("constant effect 1.0, model municipalities noise x1", {"effect": 1.0, "treated_noise": 1.0}),
-    ("constant effect 1.0, model municipalities noise x2", {"effect": 1.0, "treated_noise": 2.0}),
-    ("constant effect 1.0, model municipalities noise x3", {"effect": 1.0, "treated_noise": 3.0}),
-    ("growing effect 0.5 + 0.2/year, noise x1", {"effect": 0.5, "slope": 0.2, "treated_noise": 1.0}),
-    ("growing effect 0.5 + 0.2/year, noise x3", {"effect": 0.5, "slope": 0.2, "treated_noise": 3.0}),
+SCENARIOS: tuple[tuple[str, str, dict], ...] = (
+    ("constant_x1", "constant effect 1.0, model municipalities noise x1", {"effect": 1.0, "treated_noise": 1.0}),
+    ("constant_x2", "constant effect 1.0, model municipalities noise x2", {"effect": 1.0, "treated_noise": 2.0}),
+    ("constant_x3", "constant effect 1.0, model municipalities noise x3", {"effect": 1.0, "treated_noise": 3.0}),
+    ("growing_x1", "growing effect 0.5 + 0.2/year, noise x1", {"effect": 0.5, "slope": 0.2, "treated_noise": 1.0}),
+    ("growing_x3", "growing effect 0.5 + 0.2/year, noise x3", {"effect": 0.5, "slope": 0.2, "treated_noise": 3.0}),
 )
 
 #: the reports' defaults: pooled row and per-municipality rows of estimate_programme_effects
@@ -53,8 +54,8 @@ HEADER = """\
 # 5 model municipalities (starts 2017-2019) among 130, years 2012-2025, AR(1) errors rho 0.5, noise
 # shrinking with population; treated_noise = noise SD of the model municipalities relative to what
 # their population predicts. Nominal level 95 %.
-# Columns: scenario (text), effect (effect in the start year), slope (growth per year since start),
-# treated_noise (multiplier), method (estimator + inference), reps (replications), truth (mean true
+# Columns: scenario (text), scenario_de (German label), effect (effect in the start year), slope (growth per year since start),
+# treated_noise (multiplier), method (estimator + inference), method_de (German label), reps (replications), truth (mean true
 # effect), bias, rmse (in outcome units), coverage (share of intervals covering the truth),
 # coverage_mc_se (Monte Carlo standard error of coverage), mean_width (NaN where only the test at the
 # truth was run), default (True for the reports' default methods), seed, measured (UTC date).
@@ -67,11 +68,16 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=20170101)
     ap.add_argument("--draws", type=int, default=499)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--relabel", action="store_true",
+                    help="only rewrite --out with the current header and German labels (no simulation)")
     args = ap.parse_args()
+    if args.relabel:
+        write(pd.read_csv(args.out, comment="#"), args.out)
+        return
     pd.set_option("display.width", 200)
     pd.set_option("display.max_columns", 20)
     frames = []
-    for name, kw in SCENARIOS:
+    for _key, name, kw in SCENARIOS:
         t0 = time.perf_counter()
         table = coverage_study(reps=args.reps, seed=args.seed, draws=args.draws, methods=METHODS, **kw)
         print(f"\n== {name}: {args.reps} replications, {time.perf_counter() - t0:.0f} s ==", flush=True)
@@ -87,11 +93,22 @@ def main() -> None:
     out["default"] = out["method"].isin(DEFAULT_METHODS)
     out["seed"] = args.seed
     out["measured"] = dt.datetime.now(dt.UTC).date().isoformat()
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    with open(args.out, "w", encoding="utf-8", newline="") as fh:
+    write(out, args.out)
+
+
+def write(out: pd.DataFrame, path: Path) -> None:
+    """Write the study table with its header comment and the German labels (``*_de`` columns)."""
+    out = out.drop(columns=[c for c in ("scenario_de", "method_de") if c in out.columns])
+    keys = {name: key for key, name, _ in SCENARIOS}
+    out.insert(out.columns.get_loc("scenario") + 1, "scenario_de",
+               [text("impact", f"simulation.scenarios.{keys[s]}") for s in out["scenario"]])
+    out.insert(out.columns.get_loc("method") + 1, "method_de",
+               [text("impact", f"simulation.methods.{STUDY_METHOD_KEYS[m]}") for m in out["method"]])
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "w", encoding="utf-8", newline="") as fh:
         fh.write(HEADER)
         out.to_csv(fh, index=False, float_format="%.4f")
-    print(f"\nwritten: {args.out}")
+    print(f"\nwritten: {path}")
 
 
 if __name__ == "__main__":

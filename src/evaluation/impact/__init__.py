@@ -11,12 +11,17 @@ Modules
 * :mod:`~evaluation.impact.inference` - ``randomization_inference`` (re-assigning the observed
   start years), ``wild_cluster_bootstrap`` (restricted, Webb weights) and
   ``DEFAULT_INFERENCE``, the reports' method chosen by simulation.
+* :mod:`~evaluation.impact.diagnostics` - ``diagnose_effect``: pre-trend test, event-study bands,
+  synthetic-control fit (perfect / poor pre-fit, sign agreement) for one headline effect.
 * :mod:`~evaluation.impact.programme` - ``estimate_programme_effects`` on the contract tables.
 * :mod:`~evaluation.impact.simulate` - Musterdaten-shaped panels with known effects and the
   coverage study.
-* :mod:`~evaluation.impact.results` - the result dataclass ``ImpactResult``.
+* :mod:`~evaluation.impact.results` - the result dataclass ``ImpactResult`` (the interface of
+  :mod:`evaluation.results`; ``headline_ok`` False and a note when an analytic or cluster
+  interval rests on fewer than ``MIN_TREATED_ANALYTIC`` treated units).
 """
 
+from evaluation.impact.diagnostics import EffectDiagnostics, PretrendTest, diagnose_effect
 from evaluation.impact.did import att_gt, did_2x2, twfe
 from evaluation.impact.inference import DEFAULT_INFERENCE, randomization_inference, wild_cluster_bootstrap
 from evaluation.impact.programme import estimate_programme_effects
@@ -25,8 +30,11 @@ from evaluation.impact.synth import synthetic_control
 
 __all__ = [
     "DEFAULT_INFERENCE",
+    "EffectDiagnostics",
     "ImpactResult",
+    "PretrendTest",
     "att_gt",
+    "diagnose_effect",
     "did_2x2",
     "estimate_programme_effects",
     "randomization_inference",

@@ -14,9 +14,12 @@ Methods (``method=``):
   pre-programme years, minus the same difference in the comparison pool; ``estimator="att_gt"``
   uses the Callaway & Sant'Anna (2021) ATT against the single year before the start instead)
   with studentised randomisation inference over all comparison municipalities as placebos
-  (a t-based placebo prediction interval when the pool is too small for a 5 % rank test); the
-  pooled row uses all model municipalities with their staggered starts and randomisation
-  inference over the adoption dates. The simulation in ``benchmarks/simulation_impact.py``
+  (a t-based placebo prediction interval when the pool is too small for a 5 % rank test, the
+  p-value then still the exact rank p-value); the pooled row uses all model municipalities with
+  their staggered starts and the same studentised placebo inference, which keeps its coverage when
+  the model municipalities are noisier than the pool (plain randomisation inference over the
+  adoption dates when a model municipality has fewer than 3 pre-programme years; said in
+  ``notes``). The simulation in ``benchmarks/simulation_impact.py``
   shows these intervals hold their 95 % coverage with five treated municipalities.
 * ``"synthetic_control"``: Abadie, Diamond & Hainmueller (2010) per municipality, in-space
   placebos and the Firpo & Possebom (2018) interval.
@@ -59,8 +62,17 @@ class ProgrammeEffects:
     method: str
     notes: tuple[str, ...] = field(default_factory=tuple)
 
-    def summary(self) -> pd.DataFrame:
+    def summary_frame(self) -> pd.DataFrame:
+        """The effects table (one row per model municipality, plus ``"pooled"``)."""
         return self.table.copy()
+
+    def summary(self) -> str:
+        """The effects table as text, with the notes."""
+        cols = [c for c in ("municipality_id", "estimate", "ci_low", "ci_high", "p", "n_control", "inference")
+                if c in self.table.columns]
+        with pd.option_context("display.width", 160, "display.max_colwidth", 60):
+            out = f"ProgrammeEffects {self.indicator_id} ({self.method})\n{self.table[cols].to_string(index=False)}"
+        return out + "".join(f"\n  note: {n}" for n in self.notes)
 
 
 def _wide(values: pd.DataFrame, indicator_id: str) -> pd.DataFrame:

@@ -1,14 +1,23 @@
 """Result objects of the impact estimators.
 
-Every estimator returns a small frozen dataclass in the style of statsmodels' results: the point
-estimate, its standard error, a confidence interval, a p-value (for the null of no effect), the
-number of treated and comparison units, the method that produced it and the identifying
-assumptions in German words for the report (from ``texts/impact.yaml``).
+Every estimator returns a small frozen dataclass with the result interface of
+:mod:`evaluation.results` (``estimate, se, ci_low, ci_high, p_value, n, method, alpha, notes``;
+``summary()`` text, ``summary_frame()`` a DataFrame) plus the older names the reporting code
+uses: ``p``, ``ci``, ``n_treated``, ``n_control``, ``inference``, ``details``. ``method`` is the
+estimator and the inference actually used (e.g. ``"att_gt simple aggregation ...; exact
+randomisation inference over adoption dates, 8 assignments"``), ``estimator`` and ``inference``
+the two parts; the identifying assumptions come in German words for the report
+(``texts/impact.yaml``).
 
 ``estimate`` is in the units of the outcome (for a rate per 1,000 inhabitants the effect is in
 rate points per 1,000). Where inference is by randomisation or bootstrap, ``se`` is the standard
 deviation of the reference distribution and ``ci`` comes from inverting the test, so the interval
 need not be symmetric around the estimate.
+
+Few treated units: analytic and cluster-robust intervals need more treated clusters than a
+programme with five model municipalities has (:data:`MIN_TREATED_ANALYTIC`, with the references);
+such results carry a note and ``headline_ok=False``, and the reports show the randomisation
+interval instead.
 """
 
 from __future__ import annotations
@@ -149,8 +158,10 @@ class ImpactResult(IntervalMixin, ResultMixin):
 
     def caveats(self) -> tuple[str, ...]:
         """German sentences for the report: how the interval was obtained and, with ten or fewer
-        treated units, the warning that single municipalities can move the estimate."""
-        return inference_caveats(self.inference, self.n_treated)
+        treated units, the warning that single municipalities can move the estimate; when the
+        interval must not be the headline interval (``headline_ok`` False), that too."""
+        out = inference_caveats(self.inference, self.n_treated)
+        return out if self.headline_ok else out + (text("impact", "caveats.not_headline"),)
 
     def summary_frame(self) -> pd.DataFrame:
         """One row: the :data:`~evaluation.results.RESULT_COLUMNS`, then n_treated, n_control,

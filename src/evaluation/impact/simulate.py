@@ -121,6 +121,13 @@ STUDY_METHODS: tuple[str, ...] = (
     "pre-mean DiD + studentized randomization inference",
 )
 
+#: key of each study method in ``texts/impact.yaml`` (``simulation.methods.<key>``, German label)
+STUDY_METHOD_KEYS: dict[str, str] = dict(zip(STUDY_METHODS, (
+    "att_gt_ri", "att_gt_analytic", "att_gt_bootstrap", "twfe_cr1", "twfe_wild", "single_ri",
+    "single_studentized", "pre_mean_ri", "single_pre_mean_studentized", "att_gt_studentized",
+    "pre_mean_studentized",
+)))
+
 
 def coverage_study(
     reps: int = 500,

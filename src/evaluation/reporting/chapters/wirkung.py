@@ -187,10 +187,14 @@ def balance_section(ctx: ReportContext) -> Section:
     return sub
 
 
+def _excludes_zero(t: pd.DataFrame) -> bool:
+    return bool(((t["ci_low"] > 0) | (t["ci_high"] < 0)).any())
+
+
 def indicator_diagnostics(ctx: ReportContext, row) -> Section:
     """Event study and synthetic control of one headline effect."""
     a = ctx.a
-    sub = Section(f"{_t('diagnostics_heading')}: {row.name}", level=3)
+    sub = Section(f"{_t('diagnostics_heading')}: {row.name}", level=3, print_appendix=True)
     es = a.effects.event_study
     es = es[es["indicator_id"] == row.indicator_id].reset_index(drop=True)
     ev = Section(_t("event_heading"), level=4)
@@ -210,7 +214,8 @@ def indicator_diagnostics(ctx: ReportContext, row) -> Section:
                                      xlabel=_t("col_event_time"), ylabel=f"{_t('col_estimate')} ({row.unit_label})",
                                      vline=-0.5), ax.axhline(0, color="#1a1a1a", linewidth=0.8)),
             alt=_t("event_alt_t", first=int(es["event_time"].min()), last=int(es["event_time"].max()),
-                   indicator=row.name, p=p, post=post),
+                   indicator=row.name, post=post, pre=_t("event_pre_some") if _excludes_zero(es[es["event_time"] < 0])
+                   else _t("event_pre_none")),
             caption=_t("event_caption", indicator=row.name), table=tbl))
         verdict = _t("pretest_ok") if row.pretrend_ok else _t("pretest_warn")
         ev.add(Paragraph(_t("event_pretest", p=p, verdict=verdict) + " " + post + "."))
@@ -249,7 +254,8 @@ def synth_section(ctx: ReportContext, row) -> Section:
                                     ylabel=row.name, vline=ctx.programme_start - 0.5,
                                     vline_label=text("report", "treppe.programme_start")),
         alt=_t("synth_alt_t", first=int(s["year"].min()), last=int(s["year"].max()), indicator=row.name,
-               name=ctx.name, start=ctx.programme_start, rmspe=rmspe),
+               name=ctx.name, start=ctx.programme_start, obs_last=fmt_de(s["observed"].iloc[-1], 2),
+               syn_last=fmt_de(s["synthetic"].iloc[-1], 2)),
         caption=_t("synth_caption", indicator=row.name, name=ctx.name), table=tbl))
     w = a.effects.synth_weights
     w = w[w["indicator_id"] == row.indicator_id].reset_index(drop=True)

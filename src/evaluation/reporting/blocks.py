@@ -191,6 +191,8 @@ class Section(Block):
     blocks: list[Block] = field(default_factory=list)
     level: int = 2
     anchor: str | None = None
+    #: print this section in the appendix (e.g. per-indicator diagnostics); on screen it stays in place
+    print_appendix: bool = False
 
     def __post_init__(self) -> None:
         self.anchor = unique_anchor(self.anchor or slug(self.title))
@@ -202,7 +204,8 @@ class Section(Block):
     def html(self) -> str:
         anchor = self.anchor
         inner = "".join(b.html() for b in self.blocks)
-        return (f'<section aria-labelledby="{esc(anchor)}">'
+        cls = ' class="print-appendix"' if self.print_appendix else ""
+        return (f'<section{cls} aria-labelledby="{esc(anchor)}">'
                 f"{Heading(self.title, self.level, anchor).html()}{inner}</section>")
 
 

@@ -29,6 +29,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+import pandas as pd
+
 from ..texts import text
 
 MAX_WORDS = 15
@@ -55,53 +57,117 @@ _FORBIDDEN = [
 
 @dataclass(frozen=True)
 class EasySummary:
+    """Sentences in Leichte Sprache, in groups with a short heading each (``groups``)."""
+
     sentences: list[str]
+    groups: tuple[tuple[str, tuple[str, ...]], ...] = ()
 
     def html(self) -> str:
         from .blocks import esc
 
-        return '<div class="leichte-sprache" lang="de">' + "".join(f"<p>{esc(s)}</p>" for s in self.sentences) + "</div>"
+        if not self.groups:
+            return '<div class="leichte-sprache" lang="de">' + "".join(f"<p>{esc(s)}</p>" for s in self.sentences) + "</div>"
+        body = "".join((f"<h4>{esc(h)}</h4>" if h else "") + "".join(f"<p>{esc(x)}</p>" for x in group) for h, group in self.groups)
+        return f'<div class="leichte-sprache" lang="de">{body}</div>'
 
 
 def _t(key: str, **kw) -> str:
     return text("report", f"leichte_sprache.{key}", **kw)
 
 
-def _count_sentence(k: int, key: str) -> str | None:
-    if k == 0:
+def _count_sentence(k: int | None, key: str, **kw) -> str | None:
+    if not k:
         return None
-    return _t(f"{key}_one") if k == 1 else _t(f"{key}_many", k=k)
+    return _t(f"{key}_one", **kw) if k == 1 else _t(f"{key}_many", k=k, **kw)
+
+
+#: kinds of municipality named with an article, and the article (feminine ones: "die Verbandsgemeinde")
+_ARTICLE_KINDS = {"Verbandsgemeinde": ("die", "der"), "Samtgemeinde": ("die", "der"), "Gemeinde": ("die", "der"),
+                  "Stadt": ("die", "der"), "Hansestadt": ("die", "der"), "Ortsgemeinde": ("die", "der"),
+                  "Marktgemeinde": ("die", "der"), "Landkreis": ("der", "im"), "Kreis": ("der", "im"),
+                  "Markt": ("der", "im"), "Amt": ("das", "im")}
+
+
+def place_forms(name: str) -> tuple[str, str]:
+    """(subject, "in ...") of a municipality name: "Erlangen" -> ("Erlangen", "in Erlangen");
+    "Verbandsgemeinde Nieder-Olm" -> ("Die Verbandsgemeinde Nieder-Olm", "in der Verbandsgemeinde Nieder-Olm").
+
+    >>> place_forms("Verbandsgemeinde Nieder-Olm")
+    ('Die Verbandsgemeinde Nieder-Olm', 'in der Verbandsgemeinde Nieder-Olm')
+    >>> place_forms("Landkreis Harburg")[1]
+    'im Landkreis Harburg'
+    """
+    first = name.split()[0] if name.split() else ""
+    if first in _ARTICLE_KINDS:
+        article, dative = _ARTICLE_KINDS[first]
+        inside = f"{dative} {name}" if dative == "im" else f"in {dative} {name}"
+        return f"{article.capitalize()} {name}", inside
+    return name, f"in {name}"
 
 
 def easy_summary(*, name: str, programme: str, start: int, status_counts: dict[str, int],
                  achieved_example: str | None = None, n_measures: int | None = None,
-                 attitude_share: float | None = None, demo: bool = False) -> EasySummary:
-    """Sentences in Leichte Sprache from the report's figures (status counts, measures, survey share)."""
-    s: list[str | None] = [_t("programme", name=name, programme=programme), _t("since", name=name, start=start),
-                           _t("goal"), _t("goal2")]
+                 attitude_share: float | None = None, demo: bool = False, n_running: int | None = None,
+                 n_finished: int | None = None, n_cancelled: int | None = None,
+                 effects: pd.DataFrame | None = None, kind: str | None = None) -> EasySummary:
+    """Sentences in Leichte Sprache from the report's figures: what Inklusion is, what was done
+    (measures in numbers), the targets, whether the programme helped (the effects' verdicts:
+    ``robust`` = "sicher geholfen", ``indication`` = "vielleicht geholfen", a robust or indicated
+    worsening = "schlechter geworden", the rest "können wir noch nicht sagen") and the survey share.
+
+    ``effects``: the bundle's headline effects (columns ``verdict``, ``direction``).
+    """
+    subject, in_place = place_forms(name)
+    in_cap = in_place[0].upper() + in_place[1:]
+    groups: list[tuple[str, list[str | None]]] = []
+    groups.append((_t("inclusion_heading"), [_t("inclusion1"), _t("inclusion2"), _t("inclusion3"), _t("inclusion4")]))
+    groups.append((_t("programme_heading"), [_t("programme", subject=subject, programme=programme),
+                                             _t("since", in_place=in_place, start=start), _t("goal")]))
+    if n_measures:
+        done: list[str | None] = [_t("measures_one", in_place_cap=in_cap) if n_measures == 1 else
+                                  _t("measures_many", in_place_cap=in_cap, n=n_measures)]
+        done += [_count_sentence(n_running, "running"), _count_sentence(n_finished, "finished"),
+                 _count_sentence(n_cancelled, "cancelled")]
+        groups.append((_t("done_heading"), done))
     n = sum(status_counts.values())
     if n:
-        s += [_t("targets_intro", name=name), _t("targets_count", n=n)]
         k = status_counts.get("achieved", 0)
-        s.append(_t("achieved_none") if k == 0 else _t("achieved_one") if k == 1 else _t("achieved_many", k=k))
-        s.append(_count_sentence(status_counts.get("on_track", 0), "on_track"))
-        s.append(_count_sentence(status_counts.get("off_track", 0), "off_track"))
-        s.append(_count_sentence(status_counts.get("not_assessable", 0), "unknown"))
+        t: list[str | None] = [_t("targets_intro", subject=subject),
+                               _t("targets_count_one") if n == 1 else _t("targets_count", n=n),
+                               _t("achieved_none") if k == 0 else _t("achieved_one") if k == 1 else _t("achieved_many", k=k),
+                               _count_sentence(status_counts.get("on_track", 0), "on_track"),
+                               _count_sentence(status_counts.get("off_track", 0), "off_track"),
+                               _count_sentence(status_counts.get("not_assessable", 0), "unknown")]
         if achieved_example and k:
             example = _t("example_achieved", indicator=achieved_example)
             if not check_rules([example], names=[name, programme]):  # indicator names are rarely easy to read
-                s.append(example)
-    if n_measures:
-        s.append(_t("measures", name=name, n=n_measures))
+                t.append(example)
+        groups.append((_t("targets_heading"), t))
+    if effects is not None and len(effects) and "verdict" in effects.columns:
+        v, d = effects["verdict"].astype(str), effects.get("direction", pd.Series("", index=effects.index)).astype(str)
+        firm = v.isin(["robust", "indication"])
+        worse = int((firm & (d == "worsening")).sum())
+        sure = int(((v == "robust") & (d == "improvement")).sum())
+        maybe = int(((v == "indication") & (d == "improvement")).sum())
+        unknown = len(effects) - worse - sure - maybe
+        h: list[str | None] = [_t("helped_intro_one") if len(effects) == 1 else _t("helped_intro_many", n=len(effects)),
+                               _t("helped_compare"), _count_sentence(sure, "helped_sure"),
+                               _count_sentence(maybe, "helped_maybe"), _count_sentence(worse, "helped_worse"),
+                               _count_sentence(unknown, "helped_unknown")]
+        if not sure:
+            h.append(_t("helped_none"))
+        groups.append((_t("helped_heading"), h))
     if attitude_share is not None and attitude_share == attitude_share:
-        s += [_t("survey", name=name), _t("survey_share", k=int(round(attitude_share)))]
+        groups.append((_t("survey_heading"), [_t("survey", in_place=in_place),
+                                              _t("survey_share", k=int(round(attitude_share)))]))
     if demo:
-        s += [_t("demo"), _t("demo2")]
-    sentences = [x for x in s if x]
-    problems = check_rules(sentences, names=[name, programme])
+        groups.append(("", [_t("demo"), _t("demo2")]))
+    clean = tuple((head, tuple(x for x in sents if x)) for head, sents in groups)
+    sentences = [x for _, sents in clean for x in sents]
+    problems = check_rules(sentences + [h for h, _ in clean if h], names=[name, programme])
     if problems:
         raise ValueError("Leichte Sprache rules broken: " + "; ".join(problems))
-    return EasySummary(sentences)
+    return EasySummary(sentences, clean)
 
 
 def syllables(word: str) -> int:

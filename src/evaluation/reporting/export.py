@@ -102,13 +102,14 @@ def _environment() -> Environment:
                        autoescape=select_autoescape(["html", "j2"]), keep_trailing_newline=True)
 
 
-def print_appendix(body: str) -> tuple[str, list[str]]:
+def print_appendix(body: str, *, start: int = 0) -> tuple[str, list[str]]:
     """Move figure data tables and long tables to a printed appendix.
 
     Returns the body with each moved table marked ``screen-only`` (shown on screen where it stands)
     plus a print-only pointer "Tabelle A<n> im Anhang", and the list of appendix entries (HTML).
     """
     entries: list[str] = []
+    offset = start
 
     def pointer(n: int, caption: str) -> str:
         return f'<p class="print-only table-note">{text("report", "document.appendix_pointer", n=n, caption=caption)}</p>'
@@ -123,14 +124,14 @@ def print_appendix(body: str) -> tuple[str, list[str]]:
             cap = _caption_re.search(d.group(0))
             if not table:
                 return chunk
-            n = len(entries) + 1
+            n = offset + len(entries) + 1
             entries.append(_appendix_entry(n, table.group(0)))
             moved = d.group(0).replace('<details class="figure-table">', '<details class="figure-table screen-only">', 1)
             return chunk.replace(d.group(0), moved + pointer(n, cap.group(1) if cap else ""))
         rows = chunk.count("<tr>") - 1
         if rows <= APPENDIX_ROWS:
             return chunk
-        n = len(entries) + 1
+        n = offset + len(entries) + 1
         cap = _caption_re.search(chunk)
         entries.append(_appendix_entry(n, chunk))
         return chunk.replace('<div class="table-wrap"', '<div class="table-wrap screen-only"', 1) + pointer(
@@ -146,11 +147,53 @@ def _appendix_entry(n: int, table_html: str) -> str:
                            html, count=1)
 
 
+def split_print_sections(body: str) -> tuple[str, list[str]]:
+    """Take the sections marked ``print-appendix`` out of the printed main text.
+
+    Returns the body, in which each such section is wrapped as ``screen-only`` (it stays where it is
+    on screen), and the print copies, whose ids (and the ``aria-labelledby`` pointing to them) get the
+    prefix ``druck-`` so that no id is used twice.
+    """
+    out, copies, pos = [], [], 0
+    opener = '<section class="print-appendix"'
+    while True:
+        start = body.find(opener, pos)
+        if start < 0:
+            out.append(body[pos:])
+            break
+        depth, i = 0, start
+        while True:  # the matching </section>: sections nest
+            nxt_open, nxt_close = body.find("<section", i + 1), body.find("</section>", i + 1)
+            if nxt_close < 0:
+                raise ValueError("unbalanced <section> in the report body")
+            if 0 <= nxt_open < nxt_close:
+                depth, i = depth + 1, nxt_open
+            elif depth:
+                depth, i = depth - 1, nxt_close
+            else:
+                end = nxt_close + len("</section>")
+                break
+        chunk = body[start:end]
+        note = (f'<p class="print-only table-note">{text("report", "document.appendix_moved_pointer")}</p>'
+                if not copies else "")
+        out += [body[pos:start], note, f'<div class="screen-only">{chunk}</div>']
+        copy = re.sub(r'\b(id|aria-labelledby)="([^"]+)"', r'\1="druck-\2"', chunk)
+        copies.append(copy.replace(opener, "<section", 1))
+        pos = end
+    return "".join(out), copies
+
+
 def render_page(body: str, *, title: str, demo: bool, subtitle: str | None = None,
                 generated: str | None = None) -> ExportedReport:
     """Wrap report body HTML in the accessible page template (screen and print)."""
     toc = [(m.group(1), re.sub(r"<[^>]+>", "", m.group(2))) for m in _heading_re.finditer(body)]
+    body, moved = split_print_sections(body)
     body, appendix = print_appendix(body)
+    moved_html = []
+    for chunk in moved:  # their figure tables continue the appendix numbering
+        chunk, more = print_appendix(chunk, start=len(appendix))
+        appendix += more
+        moved_html.append(chunk)
     page = _environment().get_template("report.html.j2").render(
         title=title,
         subtitle=subtitle,
@@ -158,6 +201,7 @@ def render_page(body: str, *, title: str, demo: bool, subtitle: str | None = Non
         toc=toc,
         demo=demo,
         appendix=appendix,
+        moved=moved_html,
         t=lambda key, **kw: text("report", key, **kw),
         generated=generated or text("report", "document.generated", date=date.today().strftime("%d.%m.%Y"),
                                     version=__version__),

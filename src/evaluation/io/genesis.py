@@ -59,7 +59,7 @@ import pandas as pd
 from ..errors import InputError
 from .genesis_classic import read_classic
 from .genesis_flat import flat_kind, read_flat
-from .genesis_source import Source, open_source
+from .genesis_source import MAX_BYTES, MAX_FIELDS, Source, open_source
 
 __all__ = ["read_genesis", "detect_format", "TIDY_COLUMNS"]
 
@@ -87,6 +87,8 @@ def read_genesis(
     encoding: str | None = None,
     decimal: str = ",",
     row_dimensions: list[str] | None = None,
+    max_bytes: int = MAX_BYTES,
+    max_fields: int = MAX_FIELDS,
 ) -> pd.DataFrame:
     """Read a GENESIS / Regionaldatenbank table or flat file into a tidy table (see module docstring).
 
@@ -102,6 +104,9 @@ def read_genesis(
         Names for the row dimensions of a classic table other than time and region, in column
         order, where the file does not name them (the reader otherwise takes them from the title,
         e.g. "nach Schularten" -> ``Schulart``, and records ``row_dimension_names_guessed``).
+    max_bytes, max_fields:
+        Refuse a file (or zip member) larger than ``max_bytes`` uncompressed, and a line of more
+        than ``max_fields`` fields (see :mod:`evaluation.io.genesis_source`).
 
     Raises
     ------
@@ -109,7 +114,7 @@ def read_genesis(
         Not a GENESIS file, a truncated download, a data line with the wrong number of fields, or
         a cell holding a symbol nobody defined; each names the file, line and column.
     """
-    src = open_source(path, encoding)
+    src = open_source(path, encoding, max_bytes=max_bytes, max_fields=max_fields)
     try:
         fmt = detect_format(src)
         if fmt == "classic":

@@ -104,7 +104,10 @@ class Layout:
 
 
 def _split(line: str) -> list[str]:
-    return next(csv.reader([line], delimiter=";", quotechar='"'), [])
+    try:
+        return next(csv.reader([line], delimiter=";", quotechar='"'), [])
+    except csv.Error:  # e.g. a line break inside an unquoted field: treat the line as one cell
+        return [line]
 
 
 def _is_cell_value(text: str, decimal: str) -> bool:
@@ -436,7 +439,7 @@ def read_classic(src: Source, *, decimal: str = ",", row_dimensions: list[str] |
     flag_codes = np.zeros((n_rows, n_v), dtype="int8")
     problems: list[Problem] = []
 
-    def parse(j: int):
+    def parse(j: int, block=block):  # bound now: the name is deleted below
         try:
             return parse_codes(block.column(j), decimal=decimal)
         except UndefinedSymbols as exc:

@@ -110,7 +110,7 @@ def _tidy(src: Source, df: pd.DataFrame, time: pd.Series, dims: list[tuple], var
     t = time.astype("string").str.strip()
     out["time"] = t.astype("int64") if len(t) and t.str.fullmatch(r"\d{4}").all() else t.astype("str")
     region = None
-    for i, (vcode, vlabel, acode, alabel) in enumerate(dims):
+    for i, (vcode, vlabel, acode, _alabel) in enumerate(dims):
         codes = set(vcode.unique())
         a_uniq = pd.Series(acode.unique(), dtype="string").str.strip()
         if codes <= REGION_VARIABLES or (len(a_uniq) and region_level(a_uniq).notna().all()
@@ -129,7 +129,7 @@ def _tidy(src: Source, df: pd.DataFrame, time: pd.Series, dims: list[tuple], var
         out["region_name"] = pd.Series([np.nan] * len(df), dtype=object)
         out["region_level"] = pd.Series([np.nan] * len(df), dtype=object)
     names = []
-    for i, (vcode, vlabel, acode, alabel) in enumerate(dims):
+    for i, (_vcode, vlabel, acode, alabel) in enumerate(dims):
         if i == region:
             continue
         name = _stem(list(vlabel.unique()))

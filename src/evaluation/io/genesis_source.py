@@ -10,6 +10,14 @@ file, so a 100 MB table is not copied into memory) and whose ``encoding`` is det
 2. bytes that decode as UTF-8 -> ``utf-8`` (ISO-8859-1 text with umlauts almost never does);
 3. otherwise ``cp1252`` (Windows-1252, the superset of ISO-8859-1 that Excel writes), or
    ``latin-1`` when a byte is undefined in Windows-1252.
+
+Limits (each an :class:`~evaluation.errors.InputError`, each configurable through
+:func:`~evaluation.io.genesis.read_genesis`): a zip member that would expand beyond
+``max_bytes`` (default :data:`MAX_BYTES`), or by an implausible ratio, or that yields more bytes
+than its header says, is refused before or while it is read; a line of more than
+:data:`MAX_FIELDS` fields is refused before any parser splits it (a 10-million-field line used to
+take 15 GB). A file with bare carriage returns as line ends (classic Mac OS) is read with the line
+ends converted to ``\\n`` in memory; the raw file is never changed.
 """
 
 from __future__ import annotations
@@ -18,12 +26,19 @@ import codecs
 import io
 import mmap
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import InputError
 
 _CHUNK = 1 << 22
+#: largest table read, uncompressed (bytes)
+MAX_BYTES = 2_000_000_000
+#: largest compression ratio of a zip member above 1 MB (CSV text compresses 5-30 times)
+MAX_RATIO = 200.0
+#: most fields in one line
+MAX_FIELDS = 100_000
 
 
 @dataclass(frozen=True)
@@ -95,11 +110,69 @@ def detect_encoding(buffer) -> str:
     return "cp1252"
 
 
-def open_source(path: str | Path, encoding: str | None = None) -> Source:
-    """Open a GENESIS download (plain or zipped) for reading; see :class:`Source`."""
+def _read_zip_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, label: str, max_bytes: int,
+                     max_ratio: float) -> bytes:
+    """A zip member's bytes, refused if its header or its actual content exceeds the limits."""
+    if info.file_size > max_bytes:
+        raise InputError("the zip member expands beyond the size limit (possible zip bomb)", file=label,
+                         expected=f"at most {max_bytes:,} bytes uncompressed (raise max_bytes= to read it)",
+                         found=info.file_size)
+    if info.compress_size > 0 and info.file_size > 1_000_000 and info.file_size / info.compress_size > max_ratio:
+        raise InputError("the zip member is compressed by an implausible ratio (possible zip bomb)", file=label,
+                         expected=f"a compression ratio below {max_ratio:.0f}",
+                         found=round(info.file_size / info.compress_size))
+    with zf.open(info) as fh:
+        data = fh.read(info.file_size + 1)  # at most one byte more than the header says
+    if len(data) > info.file_size:
+        raise InputError("the zip member is larger than its header says (a forged or damaged archive)",
+                         file=label, expected=f"{info.file_size:,} bytes")
+    return data
+
+
+def check_fields(buffer, label: str, max_fields: int = MAX_FIELDS, sep: int = ord(";")) -> None:
+    """Refuse a line with more than ``max_fields`` fields before a parser splits it.
+
+    Counts separators per line with numpy in 16 MB chunks (no copy of the file, no list of fields);
+    separators inside quotes are counted too, so the bound is conservative.
+    """
+    import numpy as np
+
+    arr = np.frombuffer(buffer, dtype=np.uint8)
+    try:
+        carry, line_no = 0, 1
+        step = 1 << 24
+        for start in range(0, len(arr), step):
+            chunk = arr[start:start + step]
+            newlines = np.flatnonzero(chunk == 10)
+            seps = np.flatnonzero(chunk == sep)
+            if len(seps) + carry < max_fields:
+                carry = (carry + len(seps)) if len(newlines) == 0 else int((seps > newlines[-1]).sum())
+                line_no += len(newlines)
+                continue
+            counts = np.bincount(np.searchsorted(newlines, seps), minlength=len(newlines) + 1)
+            counts[0] += carry
+            worst = int(np.argmax(counts))
+            if counts[worst] + 1 > max_fields:
+                raise InputError(f"line {line_no + worst} has more than {max_fields:,} fields", file=label,
+                                 row=line_no + worst, expected=f"at most {max_fields:,} fields separated by ';' "
+                                 "(raise max_fields= to read it)", found=f"at least {int(counts[worst]) + 1:,} fields")
+            carry = int(counts[-1]) if len(newlines) else carry + len(seps)
+            line_no += len(newlines)
+    finally:
+        del arr
+
+
+def open_source(path: str | Path, encoding: str | None = None, *, max_bytes: int = MAX_BYTES,
+                max_ratio: float = MAX_RATIO, max_fields: int = MAX_FIELDS) -> Source:
+    """Open a GENESIS download (plain or zipped) for reading; see :class:`Source` and the limits above."""
     path = Path(path)
     if not path.exists():
         raise InputError("file not found", file=path, expected="an existing GENESIS download")
+    if path.is_dir():
+        raise InputError("is a folder, not a file", file=path, expected="a GENESIS download (.csv or .zip)")
+    if path.stat().st_size > max_bytes:
+        raise InputError(f"the file is too large ({path.stat().st_size:,} bytes)", file=path,
+                         expected=f"at most {max_bytes:,} bytes (raise max_bytes= to read it)")
     if path.stat().st_size == 0:
         raise InputError("the file is empty", file=path,
                          expected="a GENESIS table (title lines, column headers, data, footer) or a flat file")
@@ -113,8 +186,9 @@ def open_source(path: str | Path, encoding: str | None = None) -> Source:
                                      expected="exactly one CSV (as GENESIS delivers a flat file)",
                                      found=zf.namelist()[:10])
                 member = csvs[0]
-                buffer: bytes | mmap.mmap = zf.read(member)
-        except (zipfile.BadZipFile, EOFError, OSError) as exc:
+                buffer: bytes | mmap.mmap = _read_zip_member(zf, zf.getinfo(member), f"{path}!{member}",
+                                                             max_bytes, max_ratio)
+        except (zipfile.BadZipFile, EOFError, OSError, zlib.error, NotImplementedError) as exc:
             raise InputError(f"the zip archive is damaged or truncated ({exc})", file=path,
                              expected="a complete zip archive") from exc
     else:
@@ -122,6 +196,14 @@ def open_source(path: str | Path, encoding: str | None = None) -> Source:
             buffer = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
     if len(buffer) == 0:
         raise InputError("the file is empty", file=path, expected="a GENESIS table or flat file")
+    label = f"{path}!{member}" if member else str(path)
+    head = bytes(buffer[:1 << 20])
+    if b"\r" in head and b"\n" not in head:  # classic Mac OS line ends: convert in memory
+        converted = bytes(buffer).replace(b"\r", b"\n")
+        if isinstance(buffer, mmap.mmap):
+            buffer.close()
+        buffer = converted
+    check_fields(buffer, label, max_fields)
     enc = encoding or detect_encoding(buffer)
     if encoding:
         try:

@@ -295,7 +295,7 @@ def unlabelled_codes(
         s = df[col].dropna()
         codes = s.map(_norm_code)
         bad = codes[~codes.isin(list(labs))]
-        for code, idx in bad.groupby(bad.astype(str)).groups.items():
+        for _code, idx in bad.groupby(bad.astype(str)).groups.items():
             first = int(min(idx))
             rows.append({"column": col, "code": bad[first], "n": len(idx), "first_line": first + line_offset})
     out = pd.DataFrame(rows, columns=["column", "code", "n", "first_line"])

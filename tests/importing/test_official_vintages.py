@@ -101,3 +101,15 @@ def test_custom_indicator_from_a_recipe(tmp_path):
     w = sub[sub["variable"].astype(str).str.endswith("| weiblich")]["value"].item()
     t = sub[sub["variable"].astype(str).str.endswith("| Insgesamt")]["value"].item()
     assert row["value"] == pytest.approx(100 * w / t) and row["denominator"] == t
+
+
+def test_a_download_without_some_model_kreise(tmp_path):
+    """A newer download may lack a model Kreis (reform, a Land-only table): only the required ones must be there."""
+    text = (REFERENCE / T13211).read_bytes().decode("cp1252")
+    lines = [ln for ln in text.splitlines(keepends=True) if ";13003;" not in ln]  # drop Rostock
+    path = tmp_path / "ohne_rostock.csv"
+    path.write_bytes("".join(lines).encode("cp1252"))
+    panel = context_panel(path, required=["09562"])
+    assert "13003" not in set(panel.regions["code"]) and "09562" in set(panel.regions["code"])
+    with pytest.raises(InputError, match="13003"):
+        context_panel(path)

@@ -364,7 +364,8 @@ class ContextPanel:
 
 
 def context_panel(path: str | Path | Iterable[str | Path], *, years: Iterable[int] | None = None,
-                  kreise: Mapping[str, tuple[str, str]] | Iterable[str] | None = None) -> ContextPanel:
+                  kreise: Mapping[str, tuple[str, str]] | Iterable[str] | None = None,
+                  required: Iterable[str] | None = None) -> ContextPanel:
     """The real context panel from the Regionaldatenbank table 13211-02-05-4 (see module docstring).
 
     ``path``: one download, or several vintages of it (merged by :func:`read_vintages`: the later
@@ -372,7 +373,9 @@ def context_panel(path: str | Path | Iterable[str | Path], *, years: Iterable[in
     table lacks is an :class:`~evaluation.errors.InputError`. ``kreise``: the Kreise shown as
     ``model`` (default: the Kreise of the five model municipalities, :data:`MODEL_KREISE`), either
     codes or a mapping code -> (municipality id, municipality name); every other Kreis is the
-    comparison pool. Kreise are the regions of level Kreis plus Berlin and Hamburg, which are Land
+    comparison pool. ``required``: the Kreise the table must hold (default: all of ``kreise``); a
+    Kreis of ``kreise`` outside ``required`` that a download lacks (e.g. after a Kreis reform) is
+    left out instead. Kreise are the regions of level Kreis plus Berlin and Hamburg, which are Land
     and kreisfreie Stadt at once. Values are ``arbeitslose_sb`` and ``arbeitslose_sb_anteil``.
     """
     table, _revisions = read_vintages(path)
@@ -396,7 +399,10 @@ def context_panel(path: str | Path | Iterable[str | Path], *, years: Iterable[in
     kreis = (table["region_level"] == KREIS) | table["region_code"].isin(list(CITY_STATES))
     sub = table[kreis & table["time"].isin(years) & ~nonexistent_regions(table)]
     sub.attrs = table.attrs
-    absent = sorted(set(model) - set(sub["region_code"].unique()))
+    present = set(sub["region_code"].unique())
+    must = set(model) if required is None else {str(k) for k in required}
+    model = {k: v for k, v in model.items() if k in present or k in must}
+    absent = sorted((set(model) | must) - present)
     if absent:
         raise InputError(f"the table lacks the Kreise {absent}", file=meta["file"],
                          column="region_code", expected="5-digit Kreis codes the table holds, e.g. '09562'",

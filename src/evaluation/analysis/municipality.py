@@ -951,7 +951,8 @@ def official_panel(inp: Inputs):
     kreise = {k: MODEL_KREISE.get(k, (params.municipality.id, params.municipality.name) if k == own else (None, None))
               for k in params.context_kreise()}
     rel = ", ".join(params.context.files) if params.context.files else str(params.data.official_context)
-    return context_panel(paths, years=params.context.years, kreise=kreise), rel
+    required = [own, *(params.context.kreise or [])]  # the default model Kreise may be missing from a newer download
+    return context_panel(paths, years=params.context.years, kreise=kreise, required=required), rel
 
 
 def official_part(inp: Inputs) -> b.OfficialContext:

@@ -28,7 +28,6 @@ Methods, with their sources:
 from __future__ import annotations
 
 import hashlib
-import math
 from collections.abc import Callable, Iterable
 from datetime import datetime, UTC
 from pathlib import Path
@@ -409,21 +408,6 @@ def _panel(inp: Inputs, indicator_id: str, pool: list[str]) -> pd.DataFrame:
     return p
 
 
-def inference_label(inference: str, n_control: int | float | None) -> tuple[str, float]:
-    """(German name of the inference actually used, smallest attainable p-value or NaN)."""
-    inf = (inference or "").lower()
-    n = int(n_control) if n_control is not None and not (isinstance(n_control, float) and math.isnan(n_control)) else 0
-    if "prediction interval" in inf or "(t)" in inf:
-        return text("report", "wirkung.inference_label.prediction", n=n), float("nan")
-    if "exact" in inf or "enumerat" in inf or "all " in inf and "assignment" in inf:
-        return text("report", "wirkung.inference_label.exact", n=n, assignments=n + 1), 1.0 / (n + 1) if n else float("nan")
-    if "random" in inf or "permut" in inf or "placebo" in inf:
-        return text("report", "wirkung.inference_label.randomization", n=n), 1.0 / (n + 1) if n else float("nan")
-    if "wild" in inf:
-        return text("report", "wirkung.inference_label.wild_bootstrap"), float("nan")
-    return text("report", "wirkung.inference_label.analytic"), float("nan")
-
-
 def method_label(method: str) -> str:
     """The German name of an estimator from the library's English method string."""
     m = (method or "").lower()
@@ -435,6 +419,7 @@ def method_label(method: str) -> str:
 
 def effects_part(inp: Inputs, comparison: b.Comparison) -> b.Effects:
     from ..impact.programme import estimate_programme_effects
+    from ..impact.results import inference_sentence
 
     if comparison.error:
         raise EstimationError(f"no comparison pool: {comparison.error}")
@@ -456,7 +441,9 @@ def effects_part(inp: Inputs, comparison: b.Comparison) -> b.Effects:
                                              seed=inp.seed, draws=a.draws, alpha=a.alpha, errors="raise")
             r = eff.results[inp.municipality_id]
             p_value = float(getattr(r, "p_value", r.p))
-            inf_label, p_floor = inference_label(r.inference, r.n_control)
+            inf_label = inference_sentence(r)
+            n_assign = (getattr(r, "details", None) or {}).get("n_assignments")
+            p_floor = 1.0 / int(n_assign) if n_assign else float("nan")
             row.update(estimate=float(r.estimate), se=float(r.se), ci_low=float(r.ci[0]), ci_high=float(r.ci[1]),
                        p_value=p_value, n_control=int(r.n_control), method=str(r.method), inference=str(r.inference),
                        method_label=method_label(r.method), inference_label=inf_label, p_floor=p_floor, error=None)
@@ -496,9 +483,10 @@ def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
 
 def _diagnostics(inp: Inputs, indicator_id: str, pool: list[str], row: dict, events: list, synth_series: list,
                  synth_weights: list) -> dict:
-    """Event study (pre-trend test) and synthetic control of one effect; failures leave NaN/None."""
-    from ..impact.event_study import event_study
-    from ..impact.synth import synthetic_control
+    """Pre-trend test, event study and synthetic control of one effect, on the pool the estimate
+    used (:func:`evaluation.impact.diagnostics.diagnose_effect`); what cannot be computed stays NaN/None."""
+    from ..impact.diagnostics import diagnose_effect
+    from ..impact.synth import POOR_FIT_RATIO
 
     a = inp.choices
     out: dict[str, Any] = {"pretrend_p": np.nan, "pretrend_ok": None, "event_post_excludes_zero": None,
@@ -506,46 +494,39 @@ def _diagnostics(inp: Inputs, indicator_id: str, pool: list[str], row: dict, eve
                            "diagnostics_error": ""}
     if pd.isna(row.get("estimate")):
         return out
-    errors = []
-    try:
-        es = event_study(_panel(inp, indicator_id, pool), "value", "municipality_id", "year", "group",
-                         inference="randomization", draws=a.event_study_draws, seed=inp.seed, alpha=a.alpha)
-        t = es.table[["event_time", "estimate", "ci_low", "ci_high"]].assign(indicator_id=indicator_id)
+    panel = _panel(inp, indicator_id, pool)[["municipality_id", "year", "value"]]
+    dx = diagnose_effect(panel, "value", "municipality_id", "year", inp.municipality_id, inp.start,
+                         main_estimate=float(row["estimate"]), draws=a.event_study_draws, seed=inp.seed, alpha=a.alpha,
+                         pretrend_cutoff=a.pretrend_alpha)
+    out["diagnostics_error"] = "; ".join(dx.notes)
+    if dx.event_study is not None:
+        t = dx.event_study.table[["event_time", "estimate", "ci_low", "ci_high"]].assign(indicator_id=indicator_id)
         events.append(t)
-        post = t[t["event_time"] >= 0]
-        out["pretrend_p"] = float(es.pretrend_p)
-        out["pretrend_ok"] = bool(es.pretrend_p >= a.pretrend_alpha) if np.isfinite(es.pretrend_p) else None
-        out["event_post_excludes_zero"] = bool(((post["ci_low"] > 0) | (post["ci_high"] < 0)).any())
-    except (EstimationError, InputError) as err:
-        errors.append(f"event study: {_reason(err)}")
-    try:
-        donors = inp.applicants  # the method weights its donors itself
-        panel = _panel(inp, indicator_id, donors)
-        sc = synthetic_control(panel, "value", "municipality_id", "year", inp.municipality_id, inp.start,
-                               seed=inp.seed, alpha=a.alpha)
+        out["event_post_excludes_zero"] = bool(dx.post_bands_exclude_zero)
+    if dx.pretrend is not None and np.isfinite(dx.pretrend.p_value):
+        out["pretrend_p"] = float(dx.pretrend.p_value)
+        out["pretrend_ok"] = None if dx.pretrend.passed is None else bool(dx.pretrend.passed)
+    sc = dx.synth
+    if sc is not None:
         observed = panel[panel["municipality_id"] == inp.municipality_id].set_index("year")["value"]
-        series = pd.DataFrame({"indicator_id": indicator_id, "year": observed.index.astype(int),
-                               "observed": observed.values, "synthetic": sc.synthetic.reindex(observed.index).values})
-        synth_series.append(series)
+        synth_series.append(pd.DataFrame({"indicator_id": indicator_id, "year": observed.index.astype(int),
+                                          "observed": observed.values,
+                                          "synthetic": sc.synthetic.reindex(observed.index).values}))
         names = inp.municipalities.set_index("municipality_id")["name"]
         w = sc.weights[sc.weights > 0.001].head(5)
         synth_weights.append(pd.DataFrame({"indicator_id": indicator_id, "donor": w.index.astype(str),
                                            "donor_name": [str(names.get(d, d)) for d in w.index],
                                            "weight": w.values.astype(float)}))
-        pre = series.loc[series["year"] < inp.start, "observed"]
-        sd = float(pre.std(ddof=1)) if len(pre) > 1 else float("nan")
+        noise = float(sc.noise_scale)
         rmspe = float(sc.pre_rmspe)
-        if np.isfinite(sd) and rmspe <= a.perfect_fit_ratio * sd:
+        if (np.isfinite(noise) and noise > 0 and rmspe < a.perfect_fit_ratio * noise) or rmspe <= 1e-9:
             fit = "perfect"
-        elif np.isfinite(sd) and len(pre) > 2 and rmspe > sd:
+        elif np.isfinite(noise) and noise > 0 and rmspe > POOR_FIT_RATIO * noise:
             fit = "poor"
         else:
             fit = "ok"
         out.update(synth_att=float(sc.att), synth_pre_rmspe=rmspe, synth_fit=fit,
-                   synth_sign_agrees=bool(np.sign(sc.att) == np.sign(row["estimate"])))
-    except (EstimationError, InputError) as err:
-        errors.append(f"synthetic control: {_reason(err)}")
-    out["diagnostics_error"] = "; ".join(errors)
+                   synth_sign_agrees=dx.sign_agreement)
     return out
 
 
@@ -626,7 +607,7 @@ def weighted_waves(inp: Inputs) -> dict[int, tuple[pd.DataFrame, Any]]:
             result = rake(s, marg, weight="design_weight", empty_categories="drop")
         except (InputError, EstimationError) as err:
             raise InputError(f"raking of survey wave {int(wave)} failed: {_reason(err)}", file="survey_responses.csv",
-                             column=getattr(err, "column", None) or "has_disability",
+                             column=getattr(err, "column", None) or ", ".join(marg),
                              expected="every margin category met by enough respondents") from err
         s["w"] = np.asarray(result.weights, dtype=float)
         s["has_disability"] = pd.to_numeric(s["has_disability"], errors="coerce")

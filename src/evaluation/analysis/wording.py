@@ -10,7 +10,8 @@ prints the same rule (``methoden.wording_rule``). The rule, in order:
    matching, Stuart 2010), the event study's joint pre-trend test is significant
    (p < ``pretrend_alpha``: the groups moved apart before the programme, so parallel trends is not
    credible; Roth 2022), or the synthetic control fits the pre-period perfectly (pre-RMSPE below
-   ``perfect_fit_ratio`` x the pre-period standard deviation: with many donors and few years a
+   ``perfect_fit_ratio`` x the comparison units' noise level, see
+   :attr:`evaluation.impact.synth.SynthResult.noise_scale`: with many donors and few years a
    perfect fit is overfitting, Abadie 2021, sec. 7). The failing checks are named.
 3. **robust** ("gesichert") - the interval excludes 0 **and** every diagnostic was run and passed
    **and** at least one programme-year band of the event study excludes 0 **and** the synthetic

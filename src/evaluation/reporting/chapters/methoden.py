@@ -52,7 +52,7 @@ def methoden(bundle, sink=None) -> Section:
     meth.add(Section(_t("wording_heading"), [Paragraph(_t(
         "wording_rule", max_failures=ch.get("balance_max_failures", 0), smd=fmt_de(ch.get("smd_threshold", 0.1), 2),
         pretrend_alpha=fmt_de(ch.get("pretrend_alpha", 0.1), 2),
-        perfect=f"{fmt_de(100 * ch.get('perfect_fit_ratio', 0.01), 0)} %"))], level=4))
+        perfect=fmt_de(ch.get("perfect_fit_ratio", 0.1), 2)))], level=4))
     meth.add(simulation_section(ctx))
     sec.add(meth)
     sec.add(choices_section(ctx))

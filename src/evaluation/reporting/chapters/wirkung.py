@@ -115,9 +115,6 @@ def estimates_section(ctx: ReportContext, effects: pd.DataFrame) -> Section:
     sub.add(BulletList([effect_sentence(r, ctx.name) for r in plot.itertuples()]))
     for r in plot.drop_duplicates(["method_label", "inference_label"]).itertuples():
         sub.add(Paragraph(_t("inference_used", method=r.method_label, inference=r.inference_label)))
-        if pd.notna(r.p_floor):
-            assignments = int(round(1 / r.p_floor))
-            sub.add(Paragraph(_t("p_floor", n=int(r.n_control), assignments=assignments, floor=fmt_de(r.p_floor, 3))))
     return sub
 
 

@@ -191,9 +191,9 @@ class Analysis(_Strict):
                                                                 "characteristic counts as balanced (Stuart 2010)")
     balance_max_failures: int = Field(default=0, ge=0, description="characteristics allowed above smd_threshold after "
                                                                    "matching before the balance counts as failed")
-    perfect_fit_ratio: float = Field(default=0.01, ge=0, description="synthetic control: a pre-period RMSPE below this "
-                                                                     "share of the pre-period standard deviation is a "
-                                                                     "perfect (overfitted) pre-fit")
+    perfect_fit_ratio: float = Field(default=0.1, ge=0, description="synthetic control: a pre-period RMSPE below this "
+                                                                    "multiple of the pool's noise level is a perfect "
+                                                                    "(overfitted) pre-fit (impact.synth.PERFECT_FIT_RATIO)")
     max_effects: int = Field(default=6, ge=1, description="headline indicators estimated at most")
     headline_indicators: list[str] = Field(
         default_factory=lambda: ["arbeitslose_sb_anteil", "inklusionsanteil", "foerderschulbesuchsquote",

@@ -145,11 +145,15 @@ def lines(ax: Any, data: pd.DataFrame, *, x: str, y: str, group: str | None = No
 def hbars(ax: Any, data: pd.DataFrame, *, label: str, value: str, lower: str | None = None, upper: str | None = None,
           xlabel: str = "", reference: float | None = None, colour_by: str | None = None,
           order: Sequence[str] | None = None, colours: Mapping[str, str] | None = None,
-          labels: Mapping[Any, str] | None = None) -> None:
+          labels: Mapping[Any, str] | None = None, marks: str | None = None, marks_label: str | None = None,
+          value_label: str | None = None) -> None:
     """Horizontal bars (or points with intervals when ``lower``/``upper`` are given), one per row.
 
     ``colour_by`` groups rows by colour; target statuses get colours that match their words
     (:data:`STATUS_COLOURS`) and a hatch each, other groups the Okabe-Ito palette in ``order``.
+    ``marks``: a second column drawn as a black diamond per row (e.g. the median of all
+    municipalities), with ``marks_label`` and ``value_label`` in the legend, so that a title that
+    names both shows both.
     """
     d = data.reset_index(drop=True)
     ypos = np.arange(len(d))[::-1]
@@ -179,6 +183,13 @@ def hbars(ax: Any, data: pd.DataFrame, *, label: str, value: str, lower: str | N
         for bar, hatch in zip(bars, hatches):
             if hatch:
                 bar.set_hatch(hatch)
+    if marks is not None:
+        from matplotlib.patches import Patch
+
+        ax.plot(d[marks].to_numpy(dtype=float), ypos, linestyle="none", marker="D", markersize=6, color=TEXT_COLOUR,
+                label=marks_label)
+        handles = [Patch(facecolor=OKABE_ITO[0], edgecolor=TEXT_COLOUR, label=value_label or "")] if value_label else []
+        ax.legend(handles=handles + [ax.lines[-1]], loc="lower right", fontsize=8)
     if reference is not None:
         ax.axvline(reference, color=TEXT_COLOUR, linewidth=1, linestyle="--")
     ax.set_yticks(ypos)

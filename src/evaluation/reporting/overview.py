@@ -11,11 +11,10 @@ import pandas as pd
 
 from ..analysis.bundle import OverviewAnalysis
 from ..texts import text
-from .blocks import ColumnSpec, Paragraph, Section, TableSink
-from .chapters.index import index_table
+from .blocks import ColumnSpec, Paragraph, Section, TableSink, count_noun, numerus
 from .chapters.wirkung import verdict_label
 from .context import ReportContext, fmt_de
-from .figures import OKABE_ITO
+from .figures import STATUS_COLOURS, STATUS_HATCHES, forest
 
 STATUS_KEYS = ["achieved", "on_track", "off_track", "not_assessable"]
 
@@ -45,12 +44,60 @@ class OverviewContext:
         return self.contexts[0].table_block(*args, **kwargs)
 
 
+def municipality_order(octx: OverviewContext) -> list[str]:
+    """One order of the model municipalities for every table and figure of the overview (by name)."""
+    return sorted((c.name for c in octx.contexts), key=str.casefold)
+
+
 def status_counts(octx: OverviewContext) -> pd.DataFrame:
     rows = []
     for c in octx.contexts:
         counts = c.a.targets.counts if not c.a.targets.error else {}
         rows.append({"municipality": c.name, **{k: int(counts.get(k, 0)) for k in STATUS_KEYS}})
-    return pd.DataFrame(rows, columns=["municipality", *STATUS_KEYS])
+    order = {n: i for i, n in enumerate(municipality_order(octx))}
+    out = pd.DataFrame(rows, columns=["municipality", *STATUS_KEYS])
+    return out.assign(_o=out["municipality"].map(order)).sort_values("_o").drop(columns="_o").reset_index(drop=True)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " und " + names[-1]
+
+
+def interpretation(octx: OverviewContext) -> list[str]:
+    """Sentences that read the comparison: who reached most targets, which targets are off track
+    everywhere, and how many effects hold (from the bundles' status counts and verdicts)."""
+    out: list[str] = []
+    counts = status_counts(octx)
+    counts = counts[counts[STATUS_KEYS].sum(axis=1) > 0]
+    if len(counts):
+        best = counts["achieved"].max()
+        leaders = counts.loc[counts["achieved"] == best, "municipality"].tolist()
+        total = counts.set_index("municipality")[STATUS_KEYS].sum(axis=1)
+        out.append(_t("interp_leader", names=_names(leaders), k=int(best),
+                      n=int(total[leaders[0]]), verb=numerus(len(leaders), "hat", "haben")))
+        if int(counts["off_track"].sum()):
+            most = counts.sort_values("off_track", ascending=False).iloc[0]
+            out.append(_t("interp_off_track", name=most["municipality"], k=int(most["off_track"])))
+    frames = [c.a.targets.table[["name", "status"]].assign(m=c.name) for c in octx.contexts
+              if not c.a.targets.error and not c.a.targets.table.empty]
+    if len(frames) > 1:
+        t = pd.concat(frames)
+        everywhere = [n for n, g in t.groupby("name") if g["m"].nunique() == len(frames) and (g["status"] == "off_track").all()]
+        if everywhere:
+            out.append(_t("interp_common_off", names=_names(sorted(everywhere))))
+    eff = [c.a.effects.headline().assign(m=c.name) for c in octx.contexts if not c.a.effects.error]
+    eff = [e for e in eff if len(e)]
+    if eff:
+        e = pd.concat(eff)
+        k = {v: int((e["verdict"] == v).sum()) for v in ("robust", "indication", "unclear", "not_interpretable")}
+        out.append(_t("interp_effects", n_text=count_noun(len(e), "schaetzung"), robust=k["robust"],
+                      indication=k["indication"], unclear=k["unclear"], not_interpretable=k["not_interpretable"]))
+        good = e[(e["verdict"] == "robust") & (e["direction"] == "improvement")]
+        if len(good):
+            out.append(_t("interp_robust", items=_names([f"{r.name} ({r.m})" for r in good.itertuples()])))
+        else:
+            out.append(_t("interp_no_robust"))
+    return out
 
 
 def zielerreichung(analysis, sink=None) -> Section:
@@ -61,6 +108,9 @@ def zielerreichung(analysis, sink=None) -> Section:
         if c.a.targets.error:
             sec.add(Paragraph(_t("not_available", name=c.name, what=text("report", "treppe.attainment_heading"),
                                  reason=c.a.targets.error)))
+    reading = interpretation(octx)
+    if reading:
+        sec.add(Section(_t("heading_reading"), [Paragraph(" ".join(reading))], level=3))
     counts = status_counts(octx)
     labels = {k: text("indicators", f"status.{k}") for k in STATUS_KEYS}
     cols = [ColumnSpec("municipality", _t("col_municipality"))] + [ColumnSpec(k, labels[k], "number", 0) for k in STATUS_KEYS]
@@ -68,14 +118,15 @@ def zielerreichung(analysis, sink=None) -> Section:
 
     def draw(ax, counts=counts):
         left = pd.Series(0.0, index=counts.index)
-        y = range(len(counts))[::-1]
-        for i, k in enumerate(STATUS_KEYS):
-            ax.barh(list(y), counts[k], left=left, color=OKABE_ITO[i], edgecolor="#1a1a1a", linewidth=0.5,
-                    label=labels[k], hatch=["", "//", "..", "xx"][i])
+        y = list(range(len(counts)))[::-1]
+        for k in STATUS_KEYS:
+            ax.barh(y, counts[k], left=left, color=STATUS_COLOURS[k], edgecolor="#1a1a1a", linewidth=0.5,
+                    label=labels[k], hatch=STATUS_HATCHES[k])
             left = left + counts[k]
-        ax.set_yticks(list(y))
+        ax.set_yticks(y)
         ax.set_yticklabels(counts["municipality"])
-        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=len(STATUS_KEYS), frameon=False)
+        ax.set_xlabel(_t("col_n_indicators"))
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.18), ncol=len(STATUS_KEYS), frameon=False)
 
     summary = "; ".join(f"{r.municipality}: {r.achieved} {labels['achieved']}" for r in counts.itertuples())
     sec.add(octx.contexts[0].figure_block(draw, alt=_t("status_alt", n=len(counts), summary=summary),
@@ -85,8 +136,8 @@ def zielerreichung(analysis, sink=None) -> Section:
     if frames:
         matrix = pd.concat(frames).pivot_table(index="name", columns="municipality", values="status_label",
                                                aggfunc="first").reset_index()
-        cols = [ColumnSpec("name", text("report", "treppe.col_indicator"))] + [
-            ColumnSpec(m, m) for m in matrix.columns if m != "name"]
+        present = [m for m in municipality_order(octx) if m in matrix.columns]
+        cols = [ColumnSpec("name", text("report", "treppe.col_indicator"))] + [ColumnSpec(m, m) for m in present]
         sec.add(octx.table_block(matrix, _t("matrix_caption"), cols, name="uebersicht_status_matrix", row_header="name"))
     return sec
 
@@ -106,25 +157,64 @@ def wirkung(analysis, sink=None) -> Section:
     if not frames:
         return sec
     est = pd.concat(frames, ignore_index=True)
+    order = municipality_order(octx)
+    est["_o"] = est["municipality"].map({m: i for i, m in enumerate(order)})
+    est = est.sort_values(["name", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
     est["ci"] = [f"{fmt_de(a, 2)} – {fmt_de(b, 2)}" for a, b in zip(est["ci_low"], est["ci_high"])]
     est["verdict_label"] = est["verdict"].map(verdict_label)
     est["direction_word"] = est["direction"].map(lambda d: text("report", f"wirkung.direction.{d}"))
-    sec.add(octx.table_block(est, text("report", "overview.heading_impact"), [
-        ColumnSpec("municipality", _t("col_municipality")), ColumnSpec("name", text("report", "treppe.col_indicator")),
+    est["better_word"] = est["polarity"].map(lambda p: text("report", "methoden.polarity_up") if p == 1 else
+                                             text("report", "methoden.polarity_down") if p == -1 else
+                                             text("report", "methoden.polarity_none"))
+    methods = sorted(set(est["method_label"].dropna().astype(str)))
+    sec.add(Paragraph(_t("method_once", methods=_names(methods) if methods else "–")))
+    for name, g in est.groupby("name", sort=True):
+        g = g.reset_index(drop=True)
+        unit = str(g["unit_label"].iloc[0])
+        ok = g.dropna(subset=["estimate"])
+        tbl = octx.table_block(g, _t("forest_caption", indicator=name, unit=unit), [
+            ColumnSpec("municipality", _t("col_municipality")),
+            ColumnSpec("estimate", _t("col_estimate_unit", unit=unit), "number", 2),
+            ColumnSpec("ci", text("report", "treppe.col_ci")), ColumnSpec("verdict_label", _t("col_verdict"))],
+            row_header="municipality")
+        alt = _t("forest_alt", indicator=name, n=len(ok), unit=unit,
+                 values="; ".join(f"{r.municipality}: {fmt_de(r.estimate, 2)} ({fmt_de(r.ci_low, 2)} bis {fmt_de(r.ci_high, 2)})"
+                                  for r in ok.itertuples()))
+        sec.add(octx.contexts[0].figure_block(
+            lambda ax, g=g, unit=unit: forest(ax, g, label="municipality", estimate="estimate", lower="ci_low",
+                                               upper="ci_high", order=order, xlabel=_t("forest_xlabel", unit=unit)),
+            alt=alt, caption=_t("forest_caption", indicator=name, unit=unit), table=tbl,
+            width=7.0, height=max(1.8, 0.42 * len(order) + 1.0), values=["estimate"]))
+    sec.add(octx.table_block(est, _t("effects_caption"), [
+        ColumnSpec("name", text("report", "treppe.col_indicator")), ColumnSpec("municipality", _t("col_municipality")),
         ColumnSpec("estimate", text("report", "wirkung.col_estimate"), "number", 2),
         ColumnSpec("unit_label", _t("col_unit")), ColumnSpec("ci", text("report", "treppe.col_ci")),
-        ColumnSpec("direction_word", _t("col_direction")), ColumnSpec("verdict_label", _t("col_verdict")),
-        ColumnSpec("n_pool", _t("col_n_pool"), "number", 0),
-        ColumnSpec("method_label", _t("col_method"))], name="uebersicht_wirkung"))
+        ColumnSpec("better_word", _t("col_polarity")), ColumnSpec("direction_word", _t("col_direction")),
+        ColumnSpec("verdict_label", _t("col_verdict")), ColumnSpec("n_pool", _t("col_n_pool"), "number", 0)],
+        name="uebersicht_wirkung"))
     return sec
 
 
 def index(analysis, sink=None) -> Section:
     octx = OverviewContext.of(analysis, sink)
     sec = Section(_t("heading_index"))
-    names = {c.municipality_id: c.name for c in octx.contexts}
-    return sec.add(*index_table(octx.contexts[0], octx.analysis.index, names, highlight=list(names),
-                                name="uebersicht_index"))
+    ix = octx.analysis.index
+    if ix.error:
+        return sec.add(Paragraph(text("report", "index.not_possible", reason=ix.error)))
+    ids = {c.municipality_id for c in octx.contexts}
+    league = ix.ranks[ix.ranks["municipality_id"].isin(ids)].sort_values("rank").reset_index(drop=True)
+    sec.add(Paragraph(_t("index_league_intro", n_models=len(league), n_units=ix.n_units, year=ix.year)))
+    sec.add(octx.table_block(league, _t("index_league_caption", year=ix.year), [
+        ColumnSpec("municipality", text("report", "index.col_municipality")),
+        ColumnSpec("score", text("report", "index.col_score"), "number"),
+        ColumnSpec("rank", _t("col_rank_all", n=ix.n_units), "number", 0),
+        ColumnSpec("rank_low", text("report", "index.col_rank_low"), "number", 0),
+        ColumnSpec("rank_high", text("report", "index.col_rank_high"), "number", 0)],
+        name="uebersicht_index", row_header="municipality"))
+    pool = ix.ranks[~ix.ranks["municipality_id"].isin(ids)]
+    if len(pool):
+        sec.add(Paragraph(_t("index_pool", n=len(pool))))
+    return sec
 
 
 def methoden(analysis, sink=None) -> Section:

@@ -55,7 +55,8 @@ def index(bundle, sink=None) -> Section:
             ColumnSpec("median", _t("col_median"), "number")], name="index_lebensbereiche", row_header="domain")
         top = d.sort_values("own", ascending=False)["domain"].iloc[0]
         sec.add(ctx.figure_block(
-            lambda ax: hbars(ax, d, label="domain", value="own", xlabel=_t("col_score")),
+            lambda ax: hbars(ax, d, label="domain", value="own", xlabel=_t("col_score"), marks="median",
+                             marks_label=_t("col_median"), value_label=ctx.name),
             alt=_t("domains_alt", name=ctx.name, n=len(d), top=top), caption=_t("domains_caption", name=ctx.name),
             table=tbl, height=max(3.0, 0.45 * len(d) + 1), values=["own"]))
     return sec

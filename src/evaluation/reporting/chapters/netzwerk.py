@@ -78,7 +78,7 @@ def participation_section(ctx: ReportContext) -> Section:
     return sub.add(ctx.figure_block(
         lambda ax: lines(ax, published, x="year", y="participants", xlabel=_t("col_year"), ylabel=_t("col_participants")),
         alt=_t("participation_alt", first=first, last=last, last_value=fmt_de(published["participants"].iloc[-1], 0)),
-        caption=_t("participation_caption"), table=tbl, values=["participants"]))
+        caption=_t("participation_fig_caption"), table=tbl, values=["participants"]))
 
 
 def measures_section(ctx: ReportContext) -> Section:

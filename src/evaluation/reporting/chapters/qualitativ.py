@@ -8,8 +8,8 @@ status. Counts here are counts of documents and text segments, not of persons.
 
 from __future__ import annotations
 
-from ...texts import text
-from ..blocks import ColumnSpec, Paragraph, Section
+from ...texts import section, text
+from ..blocks import ColumnSpec, Paragraph, Section, count_noun
 from ..context import ReportContext, fmt_de, unavailable
 from ..figures import hbars, heatmap
 
@@ -26,7 +26,7 @@ def qualitativ(bundle, sink=None) -> Section:
         return sec.add(unavailable(q, text("report", "chapters.qualitativ")))
     if not q.n_codings:
         return sec.add(Paragraph(_t("no_material", name=ctx.name)))
-    kinds = ", ".join(f"{n} {k}" for k, n in q.kinds.items())
+    kinds = ", ".join(count_noun(n, k) if k in section("report", "nouns") else f"{n} {k}" for k, n in q.kinds.items())
     sec.add(Paragraph(_t("intro")), Paragraph(_t("material", docs=q.n_documents, kinds=kinds, codings=q.n_codings)))
     sec.add(prevalence_block(ctx))
     sec.add(ctx.table_block(q.stufen, _t("stufen_caption"), [ColumnSpec("label", _t("col_stufe")),

@@ -10,13 +10,16 @@ and ``-1/m`` before the start, so
     MDE = (t_{1 - alpha/2} + t_{power}) * sqrt(Var),
 
 where ``c' Sigma c = sigma^2 (1/m + 1/r) + psi_B (m - 1)/m + psi_A (r - 1)/r - 2 psi_X`` in BPW's
-notation (average covariances within the pre-period, within the post-period and across). Sigma is
-estimated from the pool's real series as the cross-sectional covariance of the year-demeaned
-series, averaged along its diagonals (covariance by lag, assumed stationary), which needs no
-residuals from a unit-demeaned regression (whose downward bias BPW discuss): the unit level
-cancels in the contrast because the weights sum to zero. The treated unit's covariance is the
-pool's scaled to its own pre-period noise (as in the simulation). ``t`` quantiles have ``J - 1``
-degrees of freedom, the reference of the report's placebo interval.
+notation (average covariances within the pre-period, within the post-period and across). The
+block averages are taken from the sample covariance of the pool's series over the design's window
+(averaged over every placement of the window in the pool's years); because the contrast weights
+are constant within each block, ``c' S c`` with them is exactly the cross-sectional variance of the
+units' contrasts, so no stationarity is assumed and no residuals of a unit-demeaned regression
+(whose downward bias BPW discuss) are needed: the unit level cancels because the weights sum to
+zero. The treated unit's variance is the pool's scaled to its own pre-period noise (as in the
+simulation). ``t`` quantiles have ``J - 1`` degrees of freedom, the reference of the report's
+placebo interval. :func:`lag_covariances` and :func:`contrast_variance` give the stationary
+(Toeplitz) version for a covariance by lag.
 
 With equal correlation ``rho`` between all years this is McKenzie's (2012, "Beyond baseline and
 follow-up", J. Development Economics 99(2), eq. for the DiD estimator)
@@ -125,20 +128,21 @@ def bpw_mde(pool: np.ndarray, n_pre: int, n_post: int, *, own_scale: float | Non
     J = int(n_comparison if n_comparison is not None else J_all)
     if J < 2:
         raise EstimationError("the closed form needs at least 2 comparison units")
-    gamma = lag_covariances(pool, L - 1)
-    v_unit = contrast_variance(gamma, n_pre, n_post)
-    if not v_unit > 0:
-        # the lag-averaged (Toeplitz) covariance need not be positive definite; the covariance of
-        # the design's own window is
-        u = pool[:, T - L:] - pool[:, T - L:].mean(axis=0, keepdims=True)
-        c = np.concatenate([np.full(n_pre, -1.0 / n_pre), np.full(n_post, 1.0 / n_post)])
-        v_unit = float(np.var(u @ c, ddof=1))
+    if L > T:
+        raise EstimationError(f"the pool has {T} years, the design needs {L}")
+    c = np.concatenate([np.full(n_pre, -1.0 / n_pre), np.full(n_post, 1.0 / n_post)])
+    # c' Sigma c with BPW's block averages of the sample covariances = the cross-sectional variance of
+    # the units' contrasts, averaged over every placement of the design's window in the pool's years
+    windows = [pool[:, o:o + L] for o in range(T - L + 1)]
+    v_unit = float(np.mean([np.var(W @ c, ddof=1) for W in windows]))
     v_treated = v_unit
     if own_scale is not None and np.isfinite(own_scale) and n_pre >= 2:
         # the pool units' pre-period noise in the same sense as own_scale (gap to the others' mean)
-        W = pool[:, T - L:T - L + n_pre]
-        others = (W.sum(axis=0, keepdims=True) - W) / (J_all - 1)
-        s2 = np.var(W - others, axis=1, ddof=1)
+        s2 = []
+        for W in windows:
+            Wp = W[:, :n_pre]
+            others = (Wp.sum(axis=0, keepdims=True) - Wp) / (J_all - 1)
+            s2.append(np.var(Wp - others, axis=1, ddof=1))
         if np.mean(s2) > 0:
             v_treated = v_unit * own_scale**2 / float(np.mean(s2))
     var = max(v_treated + v_unit / J, 0.0)

@@ -79,12 +79,13 @@ def default_test(Y: np.ndarray, first_post: int, alpha: float = 0.05) -> np.ndar
     Estimate: difference-in-differences of unit 0 against the pre-period mean (programme years'
     mean minus pre-programme years' mean, minus the same for the comparison mean). Inference as
     :func:`evaluation.impact.inference.randomization_inference_panel` with ``estimator="pre_mean"``
-    and, with at least three pre-programme years, ``studentize=True``: every comparison unit in turn
-    is the placebo treated unit, each placebo estimate divided by that unit's pre-period noise;
-    detected when the two-sided rank p-value is <= ``alpha``; with fewer placebo units than a rank
-    test needs (``1 / (J + 1) > alpha``) the t-based placebo prediction interval decides. With fewer
-    than three pre-years the unstudentised randomisation test over all units is used (the limit of
-    its random draws).
+    and, with at least three pre-programme years, ``studentize=True``: the treated unit's estimate
+    over its pre-period noise is ranked among every comparison unit's placebo estimate (against the
+    other comparison units) over that unit's pre-period noise, all ``J`` assignments enumerated;
+    detected when the rank p-value is <= ``alpha`` (the interval inverts the same test); with fewer
+    placebo units than a rank test needs (``1 / (J + 1) > alpha``) the t-based placebo prediction
+    interval decides. With fewer than three pre-years the unstudentised randomisation test over all
+    units is used (exact enumeration of the ``N`` assignments).
     """
     alpha = check_alpha(alpha)
     Y = np.asarray(Y, dtype=float)
@@ -97,34 +98,41 @@ def default_test(Y: np.ndarray, first_post: int, alpha: float = 0.05) -> np.ndar
     if N < 3:
         raise EstimationError(f"a test needs at least 2 comparison units, found {N - 1}")
     pre, post = Y[:, :, :first_post], Y[:, :, first_post:]
-    d = post.mean(axis=2) - pre.mean(axis=2)  # B x N
-    est = d - (d.sum(axis=1, keepdims=True) - d) / (N - 1)  # each unit as the treated one
+    d = post.mean(axis=2) - pre.mean(axis=2)  # B x N: post mean minus pre mean per unit
     if first_post >= 3:
-        others = (pre.sum(axis=1, keepdims=True) - pre) / (N - 1)
-        scale = (pre - others).std(axis=2, ddof=1)
-        scale = np.where(scale > 0, scale, np.nan)
-        z = est / scale
-        obs, perm = np.abs(z[:, 0]), np.abs(z[:, 1:])
-        ok = np.isfinite(perm)
-        J = ok.sum(axis=1)
-        if np.all(1.0 / (1 + J) > alpha):
-            sd = np.sqrt(np.nanvar(z[:, 1:], axis=1, ddof=1))
-            tstat = obs / (sd * np.sqrt(1 + 1 / J))
-            p = 2 * stats.t.sf(tstat, J - 1)
-        else:
-            tol = 1e-12 * (1 + obs[:, None])
-            count = ((perm >= obs[:, None] - tol) & ok).sum(axis=1)
-            p = (1 + count) / (1 + J)
-            small = 1.0 / (1 + J) > alpha
-            if small.any():
-                sd = np.sqrt(np.nanvar(z[small, 1:], axis=1, ddof=1))
-                tstat = obs[small] / (sd * np.sqrt(1 + 1 / J[small]))
-                p[small] = 2 * stats.t.sf(tstat, J[small] - 1)
-        p = np.where(np.isfinite(obs), p, np.nan)
-    else:
-        a = np.abs(est)
-        tol = 1e-12 * (1 + a[:, :1])
-        p = (a >= a[:, :1] - tol).sum(axis=1) / N
+        # studentised placebo inference (Ferman & Pinto 2019 in the report's form): the treated unit's
+        # DiD against the comparison mean over its pre-period noise, against every comparison unit's
+        # placebo DiD against the *other comparison units* over its own pre-period noise
+        J = N - 1
+        comp_pre = pre[:, 1:, :]
+        mean_pre = comp_pre.mean(axis=1)  # B x f
+        est0 = d[:, 0] - d[:, 1:].mean(axis=1)
+        s0 = (pre[:, 0, :] - mean_pre).std(axis=1, ddof=1)
+        dc = d[:, 1:]
+        P = dc - (dc.sum(axis=1, keepdims=True) - dc) / (J - 1)
+        others = (comp_pre.sum(axis=1, keepdims=True) - comp_pre) / (J - 1)
+        S = (comp_pre - others).std(axis=2, ddof=1)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = P / S
+            obs = np.abs(est0) / s0
+        ok = np.isfinite(z) & (S > 0)
+        Jok = ok.sum(axis=1)
+        tol = 1e-12 * (1 + obs[:, None])
+        count = ((np.abs(np.where(ok, z, 0.0)) >= obs[:, None] - tol) & ok).sum(axis=1)
+        p = (1 + count) / (1 + Jok)
+        detected = p <= alpha
+        small = 1.0 / (1 + Jok) > alpha
+        if small.any():
+            # too few placebos for the rank test: the t-based placebo prediction interval decides
+            zs = np.where(ok, z, np.nan)[small]
+            rho = np.sqrt(np.nanvar(zs, axis=1, ddof=1))
+            crit = stats.t.ppf(1 - alpha / 2, Jok[small] - 1) * np.sqrt(1 + 1 / Jok[small])
+            detected[small] = obs[small] / rho > crit
+        return np.asarray(detected & np.isfinite(obs))
+    est = d - (d.sum(axis=1, keepdims=True) - d) / (N - 1)  # each unit as the treated one
+    a = np.abs(est)
+    tol = 1e-12 * (1 + a[:, :1])
+    p = (a >= a[:, :1] - tol).sum(axis=1) / N
     return np.asarray(p <= alpha)
 
 

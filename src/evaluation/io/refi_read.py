@@ -3,6 +3,13 @@
 The format, the selection-position conventions and the safety rules are described in
 :mod:`evaluation.io.refi`; this module holds the reader: archive and XML safety, mapping exporter
 positions to code points, and the element walkers.
+
+Limits, each an :class:`~evaluation.errors.InputError` naming the file and the member or element
+(all configurable through :func:`read_project`): ``project.qde`` above ``max_xml_bytes`` (default
+:data:`MAX_XML_BYTES`), a source text above ``max_text_bytes`` (:data:`MAX_TEXT_BYTES`; decoding
+and position mapping cost about 20 times a text's size), code books nested deeper than
+:data:`MAX_CODE_DEPTH` levels, positions beyond :data:`MAX_POSITION`, and documents declared in
+UTF-7 (whose markup a byte scan cannot see).
 """
 
 from __future__ import annotations
@@ -36,6 +43,16 @@ from .refi_model import (
     _empty,
 )
 
+#: largest project.qde read (bytes)
+MAX_XML_BYTES = 500_000_000
+#: largest plain text of one source read (bytes)
+MAX_TEXT_BYTES = 50_000_000
+#: deepest code book (levels of nested <Code> elements)
+MAX_CODE_DEPTH = 100
+#: largest selection position accepted (no text of this workbench comes near it; beyond int64 is an error)
+MAX_POSITION = 2**53
+
+
 # ----------------------------------------------------------------------------------------------
 # archive and XML safety
 # ----------------------------------------------------------------------------------------------
@@ -64,9 +81,15 @@ def _safe_members(zf: zipfile.ZipFile, file: str, max_uncompressed: int, max_rat
 
 
 def _read_member(zf: zipfile.ZipFile, info: zipfile.ZipInfo, file: str, limit: int) -> bytes:
-    """Read a member, stopping when it yields more bytes than its header claims (forged sizes)."""
+    """Read a member, stopping when it yields more bytes than its header claims (forged sizes).
+
+    A member whose header says it is larger than ``limit`` is refused, not read (and never cut)."""
+    if info.file_size > limit:
+        raise InputError("archive member larger than the size limit", file=file, row=info.filename,
+                         expected=f"at most {limit:,} bytes (raise the read_project limit to read it)",
+                         found=info.file_size)
     with zf.open(info) as fh:
-        data = fh.read(min(limit, info.file_size) + 1)
+        data = fh.read(info.file_size + 1)
     if len(data) > info.file_size:
         raise InputError("archive member larger than its header says (possible zip bomb)", file=file,
                          row=info.filename, expected=f"{info.file_size} bytes", found=len(data))
@@ -81,6 +104,20 @@ def _parse_xml(data: bytes, file: str):
     references with a clear error. All others are parsed by lxml with entity resolution, DTD
     loading and network access switched off (ten times faster than the pure-Python callbacks of
     defusedxml on a 100,000-coding project)."""
+    declaration = data[:200].lstrip(b"\xef\xbb\xbf")
+    if re.match(rb"<\?xml[^>]*encoding\s*=\s*[\"']\s*(utf-?7|csunicode11utf7|unicode-1-1-utf-7)", declaration, re.I):
+        raise InputError("XML declared in UTF-7 refused (its markup is invisible to safety checks)", file=file,
+                         expected="a QDA-XML document in UTF-8 (or UTF-16)")
+    try:
+        return _parse_xml_checked(data, file)
+    except (ValueError, LookupError, UnicodeError) as exc:
+        if isinstance(exc, InputError):
+            raise
+        raise InputError(f"XML cannot be decoded ({type(exc).__name__}: {exc})", file=file,
+                         expected="a QDA-XML document in UTF-8 (or UTF-16)") from None
+
+
+def _parse_xml_checked(data: bytes, file: str):
     head = data.lstrip()[:4]
     ascii_compatible = not (head.startswith((b"\xff\xfe", b"\xfe\xff")) or b"\x00" in head)
     if ascii_compatible and b"<!DOCTYPE" not in data and b"<!ENTITY" not in data:
@@ -188,22 +225,26 @@ def _read_codes(codebook_el, file: str) -> pd.DataFrame:
     if codes_el is None:
         return _empty(CODE_COLUMNS)
 
-    def walk(el, parent, path, depth):
-        for code in el.findall("Code"):
-            guid = code.get("guid")
-            name = code.get("name")
-            if not guid:
-                raise InputError("code without a guid", file=file, row=f"Code '{name}'", column="guid",
-                                 expected="a GUID identifying the code")
-            name = name if name is not None else ""
-            p = f"{path}/{name}" if path else name
-            rows.append({"code_id": guid, "parent_id": parent, "name": name, "path": p,
-                         "lebensbereich": np.nan, "wirkungsstufe": np.nan,
-                         "is_codable": _bool(code.get("isCodable")), "color": code.get("color") or np.nan,
-                         "description": _desc(code), "depth": depth})
-            walk(code, guid, p, depth + 1)
-
-    walk(codes_el, np.nan, "", 0)
+    # depth-first in document order with an explicit stack: no recursion limit, and a depth limit
+    stack = [(code, np.nan, "", 0) for code in reversed(codes_el.findall("Code"))]
+    while stack:
+        code, parent, path, depth = stack.pop()
+        guid = code.get("guid")
+        name = code.get("name")
+        if depth >= MAX_CODE_DEPTH:
+            raise InputError(f"the code book is nested more than {MAX_CODE_DEPTH} levels deep", file=file,
+                             row=f"Code '{(name or '')[:60]}' ({guid})", column="Code",
+                             expected=f"at most {MAX_CODE_DEPTH} levels of nested codes")
+        if not guid:
+            raise InputError("code without a guid", file=file, row=f"Code '{name}'", column="guid",
+                             expected="a GUID identifying the code")
+        name = name if name is not None else ""
+        p = f"{path}/{name}" if path else name
+        rows.append({"code_id": guid, "parent_id": parent, "name": name, "path": p,
+                     "lebensbereich": np.nan, "wirkungsstufe": np.nan,
+                     "is_codable": _bool(code.get("isCodable")), "color": code.get("color") or np.nan,
+                     "description": _desc(code), "depth": depth})
+        stack.extend((child, guid, p, depth + 1) for child in reversed(code.findall("Code")))
     df = pd.DataFrame(rows, columns=CODE_COLUMNS)
     df["lebensbereich"] = df["lebensbereich"].astype(object)
     df["wirkungsstufe"] = df["wirkungsstufe"].astype("Int64")
@@ -296,6 +337,9 @@ class _SourceFiles:
         if ref.startswith("relative://") and self.base is not None:
             candidate = (self.base / ref[len("relative://"):]).resolve()
             if self.base.resolve() in candidate.parents and candidate.is_file():
+                if candidate.stat().st_size > self.limit:
+                    raise InputError("source text larger than the size limit", file=self.file, row=str(candidate),
+                                     expected=f"at most {self.limit:,} bytes", found=candidate.stat().st_size)
                 return _decode_text(candidate.read_bytes(), self.file, str(candidate))
         return None
 
@@ -356,12 +400,20 @@ def _read_sources(root, files: _SourceFiles, file: str, users: dict[str, str]):
                              "raw_start": start, "raw_end": end, "selection_kind": container_kind})
 
         for sel in (text_el.findall("PlainTextSelection") if text_el is not None else []):
+            raw_pos = (sel.get("startPosition"), sel.get("endPosition"))
             try:
-                start, end = int(sel.get("startPosition")), int(sel.get("endPosition"))
+                if any(v is not None and len(v) > 20 for v in raw_pos):
+                    raise ValueError("too many digits")
+                start, end = int(raw_pos[0]), int(raw_pos[1])  # type: ignore[arg-type]
             except (TypeError, ValueError):
                 raise InputError("text selection without integer positions", file=file,
                                  row=f"PlainTextSelection {sel.get('guid')}", column="startPosition",
-                                 expected="integers", found=(sel.get("startPosition"), sel.get("endPosition"))) from None
+                                 expected="integers", found=raw_pos) from None
+            if not (-MAX_POSITION <= start <= MAX_POSITION and -MAX_POSITION <= end <= MAX_POSITION):
+                raise InputError("text selection with a position far beyond any text", file=file,
+                                 row=f"PlainTextSelection {sel.get('guid')}", column="startPosition",
+                                 expected=f"positions between 0 and the text's length (< {MAX_POSITION:,})",
+                                 found=raw_pos)
             if end < start:
                 start, end = end, start  # some exporters write selections made backwards
             add(sel, start, end, "text")
@@ -455,11 +507,15 @@ def read_project(
     newlines: Literal["auto", "as_is", "crlf_as_one"] = "auto",
     max_uncompressed: int = 2_000_000_000,
     max_ratio: float = 200.0,
+    max_xml_bytes: int = MAX_XML_BYTES,
+    max_text_bytes: int = MAX_TEXT_BYTES,
 ) -> QdaProject:
     """Read a REFI-QDA ``.qdpx`` archive, a bare ``.qde`` project or a ``.qdc`` code book.
 
     ``positions`` / ``newlines`` say how the exporter counted selection positions (see the module
-    docstring); ``"auto"`` detects it. Sources without plain text (PDF, pictures, audio, video)
+    docstring); ``"auto"`` detects it. ``max_uncompressed`` / ``max_ratio`` bound the archive as a
+    whole, ``max_xml_bytes`` the project XML and ``max_text_bytes`` each source's plain text (see
+    the module docstring). Sources without plain text (PDF, pictures, audio, video)
     are listed with ``text`` NaN, their codings kept with NaN positions. Raises
     :class:`~evaluation.errors.InputError` for a missing or unsafe file, malformed XML, unsafe
     archive members, or a selection beyond its text.
@@ -486,10 +542,13 @@ def read_project(
             if not qde:
                 raise InputError("no project.qde in the archive", file=file,
                                  expected="a REFI-QDA .qdpx with project.qde at its root", found=sorted(members)[:10])
-            data = _read_member(zf, members[qde[0]], file, max_uncompressed)
+            data = _read_member(zf, members[qde[0]], file, min(max_uncompressed, max_xml_bytes))
         else:
             if suffix == ".qdpx":
                 raise InputError("not a zip archive", file=file, expected="a .qdpx (zip with project.qde)")
+            if path.stat().st_size > max_xml_bytes:
+                raise InputError(f"the project file is too large ({path.stat().st_size:,} bytes)", file=file,
+                                 expected=f"at most {max_xml_bytes:,} bytes (raise max_xml_bytes= to read it)")
             data = path.read_bytes()
         root = _parse_xml(data, file)
         if root.tag == "CodeBook":
@@ -509,7 +568,8 @@ def read_project(
         users = pd.DataFrame(user_rows, columns=USER_COLUMNS) if user_rows else _empty(USER_COLUMNS)
         user_names = {u["user_id"]: (u["name"] if isinstance(u["name"], str) else u["user_id"]) for u in user_rows}
         codes = _read_codes(root.find("CodeBook"), file)
-        files = _SourceFiles(zf, members, file, None if zf is not None else path.parent, max_uncompressed)
+        files = _SourceFiles(zf, members, file, None if zf is not None else path.parent,
+                             min(max_uncompressed, max_text_bytes))
         src_df, sel_df, var_rows = _read_sources(root, files, file, user_names)
     finally:
         if zf is not None:

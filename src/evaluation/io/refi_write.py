@@ -75,24 +75,24 @@ def _code_elements(E, parent_el, codes: pd.DataFrame, ns_tag):
         key = None if _is_missing(parent) or str(parent) not in ids else str(parent)
         children.setdefault(key, []).append(rec)
 
-    def add(el, key, seen):
-        for rec in children.get(key, []):
-            cid = str(rec["code_id"])
-            if cid in seen:
-                raise InputError("the code book's parent links form a cycle", row=cid, column="parent_id",
-                                 expected="a tree")
-            attrs = {"guid": refi_guid("code", cid), "name": str(rec["name"]),
-                     "isCodable": "false" if rec.get("is_codable") is False else "true"}
-            color = rec.get("color")
-            if isinstance(color, str) and re.fullmatch(r"#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})", color):
-                attrs["color"] = color
-            code_el = E.SubElement(el, ns_tag("Code"), attrs)
-            desc = rec.get("description")
-            if isinstance(desc, str) and desc:
-                E.SubElement(code_el, ns_tag("Description")).text = desc
-            add(code_el, cid, seen | {cid})
-
-    add(parent_el, None, frozenset())
+    # depth-first with an explicit stack (no recursion limit), children in the table's order
+    stack = [(parent_el, rec, frozenset()) for rec in reversed(children.get(None, []))]
+    while stack:
+        el, rec, seen = stack.pop()
+        cid = str(rec["code_id"])
+        if cid in seen:
+            raise InputError("the code book's parent links form a cycle", row=cid, column="parent_id",
+                             expected="a tree")
+        attrs = {"guid": refi_guid("code", cid), "name": str(rec["name"]),
+                 "isCodable": "false" if rec.get("is_codable") is False else "true"}
+        color = rec.get("color")
+        if isinstance(color, str) and re.fullmatch(r"#([A-Fa-f0-9]{6}|[A-Fa-f0-9]{3})", color):
+            attrs["color"] = color
+        code_el = E.SubElement(el, ns_tag("Code"), attrs)
+        desc = rec.get("description")
+        if isinstance(desc, str) and desc:
+            E.SubElement(code_el, ns_tag("Description")).text = desc
+        stack.extend((code_el, child, seen | {cid}) for child in reversed(children.get(cid, [])))
 
 
 def _mapping_sets(codes: pd.DataFrame) -> list[tuple[str, list[str]]]:

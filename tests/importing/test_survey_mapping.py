@@ -93,3 +93,13 @@ def test_derive_refuses_an_item_without_column():
     with pytest.raises(InputError, match="'q' is not a column"):
         derive_survey_items(pd.DataFrame({"x": [1]}), pd.DataFrame({"item_id": ["q"], "label": ["Q"], "kind": ["share"],
                                                                     "positive_codes": ["1"], "domain": ["all"]}))
+
+
+def test_stata_file_with_the_same_mapping(fixture_path, tmp_path):
+    """The same answers written as Stata .dta (pyreadstat) give the same survey table."""
+    raw, meta = pyreadstat.read_sav(str(fixture_path(SAV)), usecols=["op1", "sex"])
+    dta = tmp_path / "welle.dta"
+    pyreadstat.write_dta(raw, str(dta), variable_value_labels={"sex": {1: "MALES", 2: "FEMALES"}})
+    a, _ = import_survey(fixture_path(SAV), _mapping(), wave=2021, municipality_id="erlangen")
+    b, _ = import_survey(dta, _mapping(), wave=2021, municipality_id="erlangen")
+    pd.testing.assert_frame_equal(a, b)

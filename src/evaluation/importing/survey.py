@@ -47,7 +47,10 @@ from ..errors import InputError, Problem
 from ..io.surveyfiles import _norm_code, read_survey
 from ..yamlfile import read_yaml
 
-__all__ = ["SurveyMapping", "load_mapping", "import_survey", "derive_survey_items", "DESIGN_FIELDS"]
+__all__ = ["SurveyMapping", "load_mapping", "import_survey", "derive_survey_items", "DESIGN_FIELDS", "DOMAINS"]
+
+#: survey_items.domain -> the has_disability value of the domain (None: all respondents)
+DOMAINS: dict[str, int | None] = {"all": None, "disability": 1, "no_disability": 0}
 
 _ITEM_ID = re.compile(r"^[a-z][a-z0-9_]*$")
 #: columns of survey_responses the mapping fills besides the items (respondent_id first)
@@ -151,11 +154,50 @@ def _num(v: Any) -> Any:
     return v
 
 
+def _needed_columns(path: Path, mapping: SurveyMapping) -> list[str] | None:
+    """The variables the mapping names that the file has (read only those: a wide SPSS file reads
+    in a fraction of the time); None reads everything (CSV, or a file whose header cannot be read)."""
+    import pyreadstat
+
+    readers = {".sav": pyreadstat.read_sav, ".zsav": pyreadstat.read_sav, ".dta": pyreadstat.read_dta,
+               ".por": pyreadstat.read_por}
+    reader = readers.get(path.suffix.lower())
+    if reader is None or not path.is_file():
+        return None
+    try:
+        _, meta = reader(str(path), metadataonly=True)
+    except Exception:  # noqa: BLE001 - read_survey reports an unreadable file with its own message
+        return None
+    wanted = []
+    for name in DESIGN_FIELDS:
+        spec = getattr(mapping, name)
+        if spec is not None and ColumnSpec.of(spec).variable:
+            wanted.append(ColumnSpec.of(spec).variable)
+    wanted += [spec.variable for spec in mapping.items.values()]
+    have = set(meta.column_names)
+    cols = [c for c in dict.fromkeys(wanted) if c in have]
+    return cols or None
+
+
+def _codes(s: pd.Series) -> pd.Series:
+    """Answer codes comparable with the mapping's keys: numbers as float (1 == 1.0 in a dict), else normalised."""
+    if pd.api.types.is_numeric_dtype(s):
+        return s.astype(float)
+    return s.map(lambda v: np.nan if pd.isna(v) else _norm_code(_num(v)))
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """Identifiers as text: whole numbers without '.0', missing stays missing."""
+    if pd.api.types.is_float_dtype(s) and (s.dropna() == s.dropna().round()).all():
+        s = s.astype("Int64")
+    return s.astype(object).where(s.notna(), np.nan).map(lambda v: v if isinstance(v, float) else str(v))
+
+
 def _check_codes(df: pd.DataFrame, variable: str, allowed: set, missing: set, labels, file: str,
                  line_offset: int, problems: list[Problem]) -> None:
     """Every observed code and every value label of ``variable`` must be mapped (or missing)."""
     s = df[variable]
-    observed = s.dropna().map(_norm_code)
+    observed = s.dropna()
     bad = observed[~observed.isin(list(allowed | missing))]
     for _code, idx in bad.groupby(bad.astype(str)).groups.items():
         first = int(min(idx))
@@ -197,7 +239,7 @@ def import_survey(path: str | Path, mapping: SurveyMapping | str | Path, *, wave
     file = str(path)
     if not isinstance(mapping, SurveyMapping):
         mapping = load_mapping(mapping)
-    df, labels = read_survey(path)
+    df, labels = read_survey(path, columns=_needed_columns(path, mapping))
     line_offset = 2 if path.suffix.lower() in (".csv", ".txt") else 1
     missing = {_norm_code(_num(c)) for c in mapping.missing}
     problems: list[Problem] = []
@@ -223,28 +265,29 @@ def import_survey(path: str | Path, mapping: SurveyMapping | str | Path, *, wave
             continue
         if not need(spec.variable, name):
             continue
-        raw = df[spec.variable].map(lambda v: np.nan if pd.isna(v) else _norm_code(v))
+        raw = _codes(df[spec.variable])
         raw = raw.where(~raw.isin(list(missing)))
         if spec.codes is not None:
             codes = _code_map(spec.codes)
             _check_codes(df.assign(**{spec.variable: raw}), spec.variable, set(codes), missing, labels, file,
                          line_offset, problems)
-            out[name] = raw.map(lambda v, c=codes: c.get(v, np.nan) if pd.notna(v) else np.nan)
+            out[name] = raw.map(codes)
         elif name in ("respondent_id", "psu", "stratum", "area_id"):
-            out[name] = raw.map(lambda v: str(v) if pd.notna(v) else np.nan).astype(object)
+            out[name] = _text(raw)
         else:
             out[name] = raw
     items = []
     for item, spec in mapping.items.items():
         if not need(spec.variable, f"item {item}"):
             continue
-        raw = df[spec.variable].map(lambda v: np.nan if pd.isna(v) else _norm_code(v))
+        raw = _codes(df[spec.variable])
         raw = raw.where(~raw.isin(list(missing)))
         codes = _code_map(spec.codes)
         _check_codes(df.assign(**{spec.variable: raw}), spec.variable, set(codes), missing, labels, file,
                      line_offset, problems)
         recode = {_norm_code(_num(k)): _norm_code(_num(v)) for k, v in spec.recode.items()}
-        out[item] = pd.to_numeric(raw.map(lambda v, r=recode: r.get(v, v) if pd.notna(v) else np.nan), errors="coerce")
+        recoded = raw.map(recode).where(raw.isin(list(recode)), raw) if recode else raw
+        out[item] = pd.to_numeric(recoded, errors="coerce")
         positive = sorted({_norm_code(_num(p)) for p in spec.positive}, key=float)
         if recode:
             positive = sorted({recode.get(p, p) for p in positive}, key=float)
@@ -278,7 +321,7 @@ def import_survey(path: str | Path, mapping: SurveyMapping | str | Path, *, wave
     out = out[first + rest + [i["item_id"] for i in items]]
     for c in ("stratum", "psu", "area_id", "sex", "age_group"):
         if c in out.columns:
-            out[c] = out[c].map(lambda v: str(v) if pd.notna(v) else np.nan).astype(object)
+            out[c] = _text(out[c])
     out["has_disability"] = pd.to_numeric(out["has_disability"], errors="coerce").astype(float)
     out["design_weight"] = pd.to_numeric(out["design_weight"], errors="coerce").astype(float)
     return out.reset_index(drop=True), pd.DataFrame(items, columns=["item_id", "label", "kind", "positive_codes",
@@ -302,7 +345,6 @@ def derive_survey_items(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[p
     """
     out = responses.copy()
     specs: list[tuple[str, int | None, str]] = []
-    domains = {"all": None, "disability": 1, "no_disability": 0}
     for row in items.itertuples(index=False):
         item = str(row.item_id)
         if item not in out.columns:
@@ -315,5 +357,5 @@ def derive_survey_items(responses: pd.DataFrame, items: pd.DataFrame) -> tuple[p
             out[item] = values.isin(positive).astype(float).where(values.notna())
         else:
             out[item] = values
-        specs.append((item, domains[str(row.domain)], str(row.label)))
+        specs.append((item, DOMAINS[str(row.domain)], str(row.label)))
     return out, specs

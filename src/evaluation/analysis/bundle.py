@@ -319,7 +319,9 @@ class Qualitative(Part):
     cooccurrence: pairs ``code_a, code_b, name_a, name_b, count, jaccard`` of the most frequent codes
         (all pairs, including zero); cooccurrence_codes: their names in order; cooccurrence_any:
         at least one pair co-occurs (else no heat map is drawn).
-    quotes: ``code, text`` (pseudonymised); joint: the joint display table.
+    quotes: ``code, text`` (pseudonymised, small places masked in sensitive quotes), ``source_label``
+        ("Interview, befragte Person 2, 2021"), ``source_kind``, ``role``, ``year``; joint: the joint
+        display table with ``agreement`` (the documented rule of :mod:`evaluation.qualitative.joint_display`).
     """
 
     n_documents: int = 0

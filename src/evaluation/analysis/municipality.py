@@ -794,7 +794,7 @@ def qualitative_part(inp: Inputs, targets: b.Targets) -> b.Qualitative:
     from ..qualitative.aggregate import code_frequencies, prevalence
     from ..qualitative.cooccurrence import cooccurrence
     from ..qualitative.joint_display import joint_display
-    from ..qualitative.quotes import select_quotes
+    from ..qualitative.quotes import select_quotes, small_places
     from ..vocabulary import LEBENSBEREICHE, WIRKUNGSSTUFEN
 
     a = inp.choices
@@ -842,18 +842,20 @@ def qualitative_part(inp: Inputs, targets: b.Targets) -> b.Qualitative:
     out.cooccurrence_codes = [str(names.get(c, c)) for c in top]
     out.cooccurrence_any = bool((pairs["count"] > 0).any())
     top5 = primary["code_id"].value_counts().head(5).index.tolist()
-    q = select_quotes(primary, per_code=1, codes=top5, names=demo_names(inp))
+    places = small_places(inp.table("areas"), inp.params.report.quote_place_min_population)
+    q = select_quotes(primary, per_code=1, codes=top5, names=demo_names(inp), places=places, sources=sources)
     if not q.empty:
-        out.quotes = q.assign(code=q["code_id"].map(names))[["code", "text"]].reset_index(drop=True)
+        out.quotes = q.assign(code=q["code_id"].map(names))[["code", "text", "source_label", "source_kind", "role",
+                                                             "year"]].reset_index(drop=True)
     at = targets.table
     if not targets.error and not at.empty:
         indicators = at[["indicator_id", "name", "lebensbereich", "wirkungsstufe", "status_label", "latest"]].rename(
             columns={"status_label": "status", "latest": "value"})
-        jd = joint_display(indicators, primary, sources, codebook, names=demo_names(inp))
+        jd = joint_display(indicators, primary, sources, codebook, names=demo_names(inp), places=places)
         jd = jd[(jd["n_indicators"] > 0) | (jd["n_documents"] > 0)].copy()
         jd["document_pct"] = 100 * jd["document_share"]
         out.joint = jd[["lebensbereich_label", "wirkungsstufe_label", "indicators", "codes", "document_pct",
-                        "quote"]].reset_index(drop=True)
+                        "quote", "agreement"]].reset_index(drop=True)
     return out
 
 

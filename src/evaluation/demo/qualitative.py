@@ -34,6 +34,14 @@ R_OTHER = 0.6
 OVERLAP_SHARE = 0.3
 
 
+#: valence of a code for the joint display's agreement rule (evaluation.qualitative.joint_display):
+#: "förderlich" codes record a facilitating finding, "hinderlich" a hindering one; others are neutral
+VALENCE = {"B": "hinderlich", "B.1": "hinderlich", "B.2": "hinderlich", "B.3": "hinderlich",
+           "N.1": "förderlich", "N.2": "förderlich", "N.3": "hinderlich", "P.1": "förderlich", "P.3": "förderlich",
+           "W": "förderlich", "W.1": "förderlich", "W.2": "förderlich", "W.3": "förderlich", "W.4": "förderlich",
+           "F.1": "hinderlich", "F.2": "förderlich", "R.3": "förderlich"}
+
+
 def codebook() -> pd.DataFrame:
     rows = []
     names = {c[0]: c[2] for c in T.CODEBOOK}
@@ -44,7 +52,7 @@ def codebook() -> pd.DataFrame:
             path.insert(0, names[p])
             p = parents[p]
         rows.append(dict(code_id=cid, parent_id=parent, name=name, path="/".join(path), lebensbereich=lb,
-                         wirkungsstufe=ws))
+                         wirkungsstufe=ws, valence=VALENCE.get(cid, "neutral")))
     df = pd.DataFrame(rows)
     df["wirkungsstufe"] = df["wirkungsstufe"].astype("Int64")
     return df

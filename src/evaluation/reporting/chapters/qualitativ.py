@@ -89,9 +89,11 @@ def quotes_section(ctx: ReportContext) -> Section:
     sub = Section(_t("quotes_heading"), level=3)
     if q.empty:
         return sub
-    return sub.add(ctx.table_block(q, _t("quotes_heading"), [ColumnSpec("code", _t("col_code")),
-                                                             ColumnSpec("text", _t("col_quote"))],
-                                   name="qualitativ_zitate", row_header="code"))
+    cols = [ColumnSpec("code", _t("col_code")), ColumnSpec("text", _t("col_quote"))]
+    if "source_label" in q.columns:
+        cols.append(ColumnSpec("source_label", _t("col_quote_source")))
+    return sub.add(ctx.table_block(q, _t("quotes_heading"), cols, name="qualitativ_zitate", row_header="code",
+                                   note=_t("quotes_note")))
 
 
 def joint_section(ctx: ReportContext) -> Section:
@@ -102,5 +104,6 @@ def joint_section(ctx: ReportContext) -> Section:
     return sub.add(ctx.table_block(jd, _t("joint_caption"), [
         ColumnSpec("lebensbereich_label", _t("col_lebensbereich")), ColumnSpec("wirkungsstufe_label", _t("col_stufe")),
         ColumnSpec("indicators", _t("col_indicators")), ColumnSpec("codes", _t("col_codes")),
-        ColumnSpec("document_pct", _t("col_share"), "number", 0), ColumnSpec("quote", _t("col_quote"))],
-        name="qualitativ_joint_display"))
+        ColumnSpec("document_pct", _t("col_share"), "number", 0), ColumnSpec("quote", _t("col_quote"))]
+        + ([ColumnSpec("agreement", _t("col_agreement"))] if "agreement" in jd.columns else []),
+        name="qualitativ_joint_display", note=_t("agreement_note") if "agreement" in jd.columns else None))

@@ -9,7 +9,8 @@ recommends, such a cell is written with a leading single quote (``'=HYPERLINK(..
 spreadsheet shows as text; the CSV writer then quotes the cell as usual.
 
 Numbers are left as they are: numeric columns are not touched (``-0.9`` stays ``-0.9``), and a
-text cell that is a plain number (``-0.9``, ``+3``, ``-1e-5``) is no formula and is kept too.
+text cell that is a plain number or an interval of two (``-0.9``, ``+3``, ``-1e-5``, ``-1,5 %``,
+``-0,50 – -0,12``) is no formula and is kept too; ``-2+3`` is a formula and is neutralised.
 Written by hand because pandas and the csv module have no such option; the rule is OWASP's.
 
 Example
@@ -32,7 +33,15 @@ import pandas as pd
 
 #: first characters that make a spreadsheet read a cell as a formula (OWASP)
 FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
-_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)(?:[eE][+-]?\d+)?%?")
+_NUM = r"[+-]?(?:\d+(?:[.,]\d+)*[.,]?|[.,]\d+)(?:[eE][+-]?\d+)?(?:\s?%)?"
+#: a plain number (``-0.9``, ``-1,5 %``, ``-1e-05``) or an interval of two (``-0,50 – -0,12``, en or em
+#: dash): no operator a spreadsheet would evaluate, no function; such cells are kept as they are
+_NUMBER = re.compile(rf"{_NUM}(?:\s*[\u2013\u2014]\s*{_NUM})?")
+
+
+def is_number_text(value: str) -> bool:
+    """True for text that is a plain number or an interval of two, as the reports print them (no formula)."""
+    return bool(_NUMBER.fullmatch(value))
 
 
 def neutralise_cell(value: Any) -> Any:

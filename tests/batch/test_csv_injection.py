@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from evaluation.batch import NOTEBOOKS
-from evaluation.csvsafe import FORMULA_TRIGGERS, neutralise_cell, neutralise_frame
+from evaluation.csvsafe import FORMULA_TRIGGERS, is_number_text, neutralise_cell, neutralise_frame
 from evaluation.reporting.blocks import TableSink
 
 HOSTILE = ['=HYPERLINK("http://x","klick")', "+1+2", "-2+3", "@SUM(A1:A9)", "\t=1", "=1+1"]
@@ -25,14 +25,6 @@ HOSTILE = ['=HYPERLINK("http://x","klick")', "+1+2", "-2+3", "@SUM(A1:A9)", "\t=
 def _cells(path):
     with open(path, encoding="utf-8", newline="") as fh:
         return list(csv.reader(fh))
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-        return True
-    except ValueError:
-        return False
 
 
 def test_text_cells_neutralised_numbers_kept(tmp_path):
@@ -63,22 +55,27 @@ def test_neutralise_frame_returns_the_frame_when_nothing_to_do():
     assert neutralise_frame(frame) is frame
     assert neutralise_cell(-0.9) == -0.9 and neutralise_cell(None) is None
     assert neutralise_cell("\r=1") == "'\r=1" and neutralise_cell("-0,5") == "-0,5"
+    for kept in ("-0,50 – -0,12", "-1,5 %", "-1.234,5", "+3"):  # numbers and intervals as the reports print them
+        assert neutralise_cell(kept) == kept
+    for formula in ("-2+3", "-0,5 – =A1", "-A1", "+SUM(1)", "-1;=2"):
+        assert neutralise_cell(formula) == "'" + formula
 
 
 def _hostile_copy(demo_folder, tmp_path):
     data = tmp_path / "data"
     shutil.copytree(demo_folder, data)
 
-    def edit(relative, column, value, rows=1):
+    def edit(relative, column, value, rows=1):  # value: text, or a function of the old text
         path = data / relative
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         comments = [line for line in lines if line.startswith("#")]
         frame = pd.read_csv(io.StringIO("".join(line for line in lines if not line.startswith("#"))), dtype=str,
                             keep_default_na=False)
-        frame.loc[frame.index[:rows], column] = value
+        index = frame.index[:rows]
+        frame.loc[index, column] = frame.loc[index, column].map(value) if callable(value) else value
         path.write_text("".join(comments) + frame.to_csv(index=False, lineterminator="\n"), encoding="utf-8")
 
-    edit("qualitative/codebook.csv", "name", '=HYPERLINK("http://x","Barrieren")')
+    edit("qualitative/codebook.csv", "name", lambda name: f'=HYPERLINK("http://x","{name}")', rows=1000)
     edit("measures.csv", "title", "+Peer-Beratung im Stadtteil", rows=30)
     edit("measures.csv", "target_group", "@Menschen mit Behinderungen", rows=30)
     edit("areas.csv", "name", "-Innenstadt", rows=40)
@@ -106,7 +103,7 @@ def test_published_tables_of_a_report_hold_no_formula(demo_folder, make_params, 
     for path in published:
         for row in _cells(path):
             for cell in row:
-                assert not (cell.startswith(FORMULA_TRIGGERS) and not _is_number(cell)), (path.name, cell)
+                assert not (cell.startswith(FORMULA_TRIGGERS) and not is_number_text(cell)), (path.name, cell)
                 if cell.startswith("'"):
                     neutralised.add(cell)
     assert any(c.startswith("'=HYPERLINK") for c in neutralised), sorted(neutralised)[:20]

@@ -54,6 +54,41 @@ def test_failing_notebook_fails_alone_and_the_previous_report_stays(demo_folder,
     assert '<h2 id="kurzfassung">' in html  # a process of its own: no anchor state from the failed report
     assert not list(year_dir.glob(".work-*")) and not list(year_dir.rglob("*.tmp"))
     assert not list(year_dir.rglob("*.old"))
+    # the failed report's executed notebook (with the failing cell's output) and traceback are kept
+    assert reports["erlangen"]["notebook"] == "failed/erlangen.ipynb"
+    assert reports["erlangen"]["traceback_file"] == "failed/erlangen.traceback.txt"
+    executed = nbformat.read(year_dir / "failed" / "erlangen.ipynb", as_version=4)
+    errors = [o for c in executed.cells if c.cell_type == "code" for o in c.get("outputs", [])
+              if o.output_type == "error"]
+    assert errors and errors[0].ename == "RuntimeError" and errors[0].evalue == "Abbruch im Test"
+    trace = (year_dir / "failed" / "erlangen.traceback.txt").read_text(encoding="utf-8")
+    assert "RuntimeError" in trace and "Abbruch im Test" in trace and "\x1b[" not in trace
+    assert not (year_dir / "failed" / "schneverdingen.ipynb").exists()
+
+
+def test_keyerror_names_table_and_column_and_debug_shows_the_traceback(demo_folder, make_params, tmp_path,
+                                                                       monkeypatch, capsys):
+    """Issue 15 item 8: was `erlangen: KeyError: 'has_disability' (cell 7)`, the notebook deleted."""
+    import evaluation.batch
+
+    params = make_params({"erlangen": demo_folder})
+    notebooks = _notebooks_raising_for(tmp_path, "erlangen", "(dataset if 'dataset' in globals() else ctx.dataset)"
+                                                                 ".municipalities['has_disability']")
+    real = evaluation.batch.run_annual
+    monkeypatch.setattr(evaluation.batch, "run_annual", lambda **kw: real(**kw, notebooks_dir=notebooks, snapshot=False))
+    out = tmp_path / "reports"
+    code = main(["run", "--year", "2025", "--params", str(params), "--out", str(out), "--jobs", "1", "--quiet",
+                 "--debug"])
+    err = capsys.readouterr().err
+    assert code == 1
+    entry = json.loads((out / "2025" / "manifest.json").read_text(encoding="utf-8"))["reports"]["erlangen"]
+    assert entry["error"].startswith("column 'has_disability' missing in table municipalities ("
+                                     f"{demo_folder / 'municipalities.csv'})"), entry["error"]
+    assert "KeyError: 'has_disability'" in entry["error"] and "cell " in entry["error"]
+    assert "column 'has_disability' missing in table municipalities" in err
+    assert str(out / "2025" / "failed" / "erlangen.ipynb") in err
+    assert "Traceback" in err or "KeyError" in err.split("ausgeführtes Notebook", 1)[1]  # --debug: the traceback
+    assert (out / "2025" / "failed" / "erlangen.traceback.txt").exists()
 
 
 def test_crashed_worker_is_isolated_by_a_kernel_rerun(demo_folder, make_params, tmp_path):

@@ -171,7 +171,7 @@ TABLE_READERS: dict[str, tuple[str, ...]] = {
     "codings": ("refi", "maxqda"),
 }
 
-_MODELS = {"table": TableRecipe, "template": TemplateRecipe, "genesis": GenesisRecipe, "survey": SurveyRecipe,
+_MODELS: dict[str, type[BaseModel]] = {"table": TableRecipe, "template": TemplateRecipe, "genesis": GenesisRecipe, "survey": SurveyRecipe,
            "refi": QdaRecipe, "maxqda": QdaRecipe}
 
 

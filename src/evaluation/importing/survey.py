@@ -159,7 +159,7 @@ def _needed_columns(path: Path, mapping: SurveyMapping) -> list[str] | None:
     in a fraction of the time); None reads everything (CSV, or a file whose header cannot be read)."""
     import pyreadstat
 
-    readers = {".sav": pyreadstat.read_sav, ".zsav": pyreadstat.read_sav, ".dta": pyreadstat.read_dta,
+    readers: dict[str, Any] = {".sav": pyreadstat.read_sav, ".zsav": pyreadstat.read_sav, ".dta": pyreadstat.read_dta,
                ".por": pyreadstat.read_por}
     reader = readers.get(path.suffix.lower())
     if reader is None or not path.is_file():
@@ -168,11 +168,12 @@ def _needed_columns(path: Path, mapping: SurveyMapping) -> list[str] | None:
         _, meta = reader(str(path), metadataonly=True)
     except Exception:  # noqa: BLE001 - read_survey reports an unreadable file with its own message
         return None
-    wanted = []
+    wanted: list[str] = []
     for name in DESIGN_FIELDS:
         spec = getattr(mapping, name)
-        if spec is not None and ColumnSpec.of(spec).variable:
-            wanted.append(ColumnSpec.of(spec).variable)
+        variable = ColumnSpec.of(spec).variable if spec is not None else None
+        if variable:
+            wanted.append(variable)
     wanted += [spec.variable for spec in mapping.items.values()]
     have = set(meta.column_names)
     cols = [c for c in dict.fromkeys(wanted) if c in have]
@@ -308,7 +309,7 @@ def import_survey(path: str | Path, mapping: SurveyMapping | str | Path, *, wave
                             file, int(idx[0]) + line_offset, id_var,
                             "one row per respondent; if the file's id is not unique, map respondent_id: {case_number: true}",
                             rid)
-                    for rid, idx in out.index[dup].groupby(out.loc[dup, "respondent_id"]).items()]
+                    for rid, idx in out.loc[dup].groupby("respondent_id").groups.items()]
         raise InputError(f"{file}: {len(problems)} duplicated respondent id(s)", file=file, problems=problems)
     if "psu" not in out.columns:
         out["psu"] = out["respondent_id"]
@@ -316,9 +317,9 @@ def import_survey(path: str | Path, mapping: SurveyMapping | str | Path, *, wave
         out["area_id"] = municipality_id
     out["municipality_id"] = municipality_id
     out["wave"] = int(wave)
-    first = ["respondent_id", "municipality_id", "area_id", "wave", "stratum", "psu", "design_weight", "has_disability"]
-    rest = [c for c in ("sex", "age_group") if c in out.columns]
-    out = out[first + rest + [i["item_id"] for i in items]]
+    order = ["respondent_id", "municipality_id", "area_id", "wave", "stratum", "psu", "design_weight", "has_disability"]
+    order += [c for c in ("sex", "age_group") if c in out.columns]
+    out = out[order + [str(i["item_id"]) for i in items]]
     for c in ("stratum", "psu", "area_id", "sex", "age_group"):
         if c in out.columns:
             out[c] = _text(out[c])

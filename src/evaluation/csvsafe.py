@@ -73,7 +73,7 @@ def neutralise_frame(frame: pd.DataFrame) -> pd.DataFrame:
         if mask.any():
             new = values.astype(object).copy()
             new[mask] = "'" + new[mask].astype(str)
-            out.isetitem(i, new)
+            out.isetitem(i, new.to_numpy(dtype=object))
             changed = True
     columns = [neutralise_cell(c) if isinstance(c, str) else c for c in out.columns]
     if columns != list(out.columns):

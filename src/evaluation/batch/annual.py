@@ -103,8 +103,8 @@ def plan_run(params_dir: str | Path, year: int, out_dir: str | Path, *, only: li
         ids_of_year = {str(p.municipality.id) for _, p in of_year}
         other_year = [m for m in only if m not in ids_of_year and m not in broken]
         if other_year:
-            years = {str(p.municipality.id): p.report.year for _, p in loaded}
-            raise InputError("; ".join(f"the parameter file of '{m}' is for the year {years[m]}, not {year}"
+            year_of = {str(p.municipality.id): p.report.year for _, p in loaded}
+            raise InputError("; ".join(f"the parameter file of '{m}' is for the year {year_of[m]}, not {year}"
                                        for m in other_year), file=params_dir,
                              expected=f"municipalities with a parameter file for {year}: "
                                       + (", ".join(sorted(ids_of_year)) or "none"))
@@ -294,7 +294,7 @@ def build_manifest(plan: RunPlan, reports: dict[str, dict[str, Any]], *, dataset
         f = s.file
         parameters[s.key] = {"params_file": str(f.relative_to(plan.root)) if f.is_relative_to(plan.root) else str(f),
                              "data_folder": str(s.folder), **s.params.model_dump(mode="json")}
-    manifest = {
+    manifest: dict[str, Any] = {
         "year": plan.year,
         "status": "ok" if reports and all(r.get("status") == "ok" for r in reports.values()) else "failed",
         "reports": dict(sorted(reports.items())),
@@ -369,6 +369,7 @@ def run_annual(
     plan = plan_run(params_dir, year, out_dir, only=only, data_folder=data_folder, notebooks_dir=notebooks_dir)
     with OutputFolder(plan.out_year) as out:
         assert out.work is not None
+        work = out.work
         pool, owned, workers = start_workers(executor, plan, jobs, overview)
         interrupted = True
         try:
@@ -377,16 +378,16 @@ def run_annual(
             t = timer.lap("start", timer.start)
             datasets, folder_errors = validate_folders(plan)
             t = timer.lap("validate", t)
-            snapshots = write_snapshots(plan, datasets, out.work) if snapshot and datasets else {}
+            snapshots = write_snapshots(plan, datasets, work) if snapshot and datasets else {}
             if snapshots:
                 timer.lap("snapshot", t)
             job_list, reports = report_jobs(plan, datasets, folder_errors, snapshots, engine=engine, pdf=pdf,
-                                            work=out.work)
+                                            work=work)
             demo = any(j.demo for j in job_list)
 
             def make_overview(ids: list[str], suffix: str) -> ReportJob:
                 return overview_job(plan, ids, snapshots=snapshots, demo=demo, pdf=pdf, engine=engine,
-                                    work=out.work, suffix=suffix)
+                                    work=work, suffix=suffix)
 
             if starter is not None:
                 starter.join()

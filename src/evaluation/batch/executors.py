@@ -82,6 +82,7 @@ def local_pool(workers: int) -> cf.ProcessPoolExecutor:
 
     from .lifeline import ENV_PARENT
 
+    context: Any
     if "forkserver" in mp.get_all_start_methods():
         os.environ[ENV_PARENT] = str(os.getpid())  # read by the fork server when it starts
         context = mp.get_context("forkserver")

@@ -194,8 +194,8 @@ def to_indicator_values(
                          file=file, expected=f"a download of table {spec.table}", found=code)
     df = table[~nonexistent_regions(table)] if drop_nonexistent else table
     if regions is not None:
-        codes = list(regions.keys()) if isinstance(regions, Mapping) else list(regions)
-        df = df[df["region_code"].isin(codes)]
+        wanted = list(regions.keys()) if isinstance(regions, Mapping) else list(regions)
+        df = df[df["region_code"].isin(wanted)]
     keys = ["region_code", "time"]
     num = df[spec.numerator.mask(df, file=file)].set_index(keys)[["value", "flag"]]
     if num.index.duplicated().any():
@@ -390,10 +390,11 @@ def context_panel(path: str | Path | Iterable[str | Path], *, years: Iterable[in
     if missing:
         raise InputError(f"the table lacks the years {missing}", file=meta["file"], column="time",
                          expected=f"the years {years[0]}-{years[-1]}", found=available)
+    model: dict[str, tuple[str | None, str | None]]
     if kreise is None:
         model = dict(MODEL_KREISE)
     elif isinstance(kreise, Mapping):
-        model = {str(k): tuple(v) for k, v in kreise.items()}
+        model = {str(k): (v[0], v[1]) for k, v in kreise.items()}
     else:
         model = {str(k): MODEL_KREISE.get(str(k), (None, None)) for k in kreise}
     kreis = (table["region_level"] == KREIS) | table["region_code"].isin(list(CITY_STATES))

@@ -29,6 +29,7 @@ import pandas as pd
 
 from ..contracts import validate
 from ..errors import InputError
+from .archive import MAX_WORKBOOK_BYTES, check_zip_container
 
 MAXQDA_COLUMNS: dict[str, tuple[str, ...]] = {
     "color": ("color", "farbe"),
@@ -74,8 +75,13 @@ def _match(columns, spec: dict[str, tuple[str, ...]]) -> dict[str, str]:
     return found
 
 
-def _read_table(path: Path, sheet) -> pd.DataFrame:
+def _read_table(path: Path, sheet, max_bytes: int = MAX_WORKBOOK_BYTES) -> pd.DataFrame:
     suffix = path.suffix.lower()
+    if suffix in (".xlsx", ".xlsm"):
+        check_zip_container(path, max_bytes=max_bytes)  # before openpyxl parses a sheet of a gigabyte
+    elif path.stat().st_size > max_bytes:
+        raise InputError(f"the file is too large ({path.stat().st_size:,} bytes): beyond the size limit", file=str(path),
+                         expected=f"at most {max_bytes:,} bytes (raise max_bytes= to read it)")
     try:
         if suffix in (".xlsx", ".xlsm"):
             return pd.read_excel(path, sheet_name=sheet, engine="openpyxl", dtype=object)
@@ -127,7 +133,7 @@ def _int_column(series: pd.Series, path: Path, column: str) -> pd.Series:
 
 
 def read_coded_segments(path: str | Path, *, coder: str | None = None, project: str | None = None,
-                        sheet: int | str = 0) -> pd.DataFrame:
+                        sheet: int | str = 0, max_bytes: int = MAX_WORKBOOK_BYTES) -> pd.DataFrame:
     """Read a MAXQDA or Taguette coded-segment export into the ``codings`` contract.
 
     Columns: project, source_id, source_name, case_id, coder, code_id, start, end, text (the
@@ -135,11 +141,14 @@ def read_coded_segments(path: str | Path, *, coder: str | None = None, project: 
     ``source_id`` is ``document_group/document`` where a group is given, else the document name;
     ``coder`` fills the coder where the export does not name one (MAXQDA leaves it out unless
     asked). Rows with neither code nor document (MAXQDA's blank spacer lines) are skipped.
+    A workbook that would expand beyond ``max_bytes`` (all parts, uncompressed) or by an implausible
+    ratio, and a CSV larger than ``max_bytes``, are refused before parsing
+    (:func:`evaluation.io.archive.check_zip_container`).
     """
     path = Path(path)
     if not path.is_file():
         raise InputError("file not found", file=str(path), expected="a coded-segment export")
-    raw = _read_table(path, sheet)
+    raw = _read_table(path, sheet, max_bytes)
     raw = raw.dropna(how="all")
     mq = _match(raw.columns, MAXQDA_COLUMNS)
     tg = _match(raw.columns, TAGUETTE_COLUMNS)

@@ -24,6 +24,7 @@ import pandas as pd
 
 from ..contracts import CONTRACTS, ID_COLUMNS, Contract, validate
 from ..errors import InputError
+from .archive import MAX_WORKBOOK_BYTES, check_zip_container
 
 COMMENT_PREFIX = "#"
 
@@ -248,16 +249,21 @@ def read_csv_table(path: str | Path, *, encoding: str = "utf-8", sep: str | None
 
 
 def read_table(path: str | Path, *, sheet: str | int = 0, encoding: str = "utf-8",
-               text_columns: set[str] | None = None) -> Table:
+               text_columns: set[str] | None = None, max_bytes: int = MAX_FILE_BYTES) -> Table:
     """Read CSV (``.csv``, ``.txt``), Excel (``.xlsx``, ``.xls``) or Parquet into a :class:`Table`."""
     path = Path(path)
     suffix = path.suffix.lower()
     if suffix in (".csv", ".txt", ".tsv"):
         return read_csv_table(path, encoding=encoding, sep="\t" if suffix == ".tsv" else None,
-                              text_columns=text_columns)
+                              text_columns=text_columns, max_bytes=max_bytes)
     if not path.exists():
         raise InputError("file not found", file=path)
     if suffix in (".xlsx", ".xlsm", ".xls"):
+        if suffix != ".xls":
+            check_zip_container(path, max_bytes=min(max_bytes, MAX_WORKBOOK_BYTES))
+        elif path.stat().st_size > max_bytes:
+            raise InputError(f"the file is too large ({path.stat().st_size:,} bytes)", file=path,
+                             expected=f"at most {max_bytes:,} bytes")
         try:
             head = pd.read_excel(path, sheet_name=sheet, nrows=0)
             frame = pd.read_excel(path, sheet_name=sheet,
@@ -267,6 +273,9 @@ def read_table(path: str | Path, *, sheet: str | int = 0, encoding: str = "utf-8
         frame.index = pd.RangeIndex(2, 2 + len(frame))
         return Table(frame, path)
     if suffix == ".parquet":
+        if path.stat().st_size > max_bytes:
+            raise InputError(f"the file is too large ({path.stat().st_size:,} bytes)", file=path,
+                             expected=f"at most {max_bytes:,} bytes")
         try:
             frame = pd.read_parquet(path)
         except Exception as exc:

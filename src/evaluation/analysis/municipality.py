@@ -226,6 +226,7 @@ def targets_part(inp: Inputs, indicators: b.Indicators) -> b.Targets:
     targets = inp.targets[["indicator_id", "baseline_year", "baseline", "target", "target_year"]]
     a = attainment_table(indicators.published, targets, inp.register.table, inp.year,
                          municipality_id=inp.municipality_id, alpha=inp.choices.alpha)
+    a = _suppressed_baselines(inp, a, indicators.published, targets)
     a["share_pct"] = 100 * a["share"]
     a["share_plot"] = a["share_pct"].clip(-100, 200)
     a["capped"] = a["share_pct"].notna() & (a["share_pct"] != a["share_plot"])
@@ -245,6 +246,37 @@ def targets_part(inp: Inputs, indicators: b.Indicators) -> b.Targets:
     a["small_n"] = a["n_respondents"].notna() & (a["n_respondents"] < inp.choices.min_respondents)
     counts = {k: int((a["status"] == k).sum()) for k in ("achieved", "on_track", "off_track", "not_assessable")}
     return b.Targets(table=a, counts=counts, steps=steps)
+
+
+def _suppressed_baselines(inp: Inputs, a: pd.DataFrame, published: pd.DataFrame, targets: pd.DataFrame) -> pd.DataFrame:
+    """Targets whose baseline value is suppressed (disclosure control) keep a status.
+
+    The status is computed on the unsuppressed values; the baseline, the attainment share and
+    the projection (from which the baseline could be recalculated) are not published, and the
+    reason says so (``baseline_suppressed``).
+    """
+    from ..indicators.targets import attainment_table
+
+    pub = published[published["area_id"] == inp.municipality_id]
+    flagged = pub[pub["flag"].notna() & pub["value"].isna()] if "flag" in pub.columns else pub.iloc[0:0]
+    hit = [r.indicator_id for r in a.itertuples()
+           if pd.isna(r.baseline) and ((flagged["indicator_id"] == r.indicator_id)
+                                       & (flagged["year"] == r.baseline_year)).any()]
+    if not hit:
+        return a
+    raw = inp.table("indicator_values")
+    raw = raw[raw["year"] <= inp.year]
+    full = attainment_table(raw, targets[targets["indicator_id"].isin(hit)], inp.register.table, inp.year,
+                            municipality_id=inp.municipality_id, alpha=inp.choices.alpha).set_index("indicator_id")
+    a = a.copy()
+    for i in a.index[a["indicator_id"].isin(hit)]:
+        f = full.loc[a.at[i, "indicator_id"]]
+        if pd.isna(f["baseline"]):
+            continue
+        a.loc[i, ["status", "status_label"]] = [f["status"], f["status_label"]]
+        a.loc[i, ["reason", "reason_text"]] = ["baseline_suppressed", text("indicators", "reason.baseline_suppressed")]
+        a.loc[i, ["share", "projection", "projection_low", "projection_high"]] = np.nan
+    return a
 
 
 def steps_table(inp: Inputs) -> pd.DataFrame:

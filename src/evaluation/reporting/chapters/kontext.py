@@ -13,6 +13,10 @@ from ..context import ReportContext, fmt_de
 from ..figures import lines
 
 
+#: characteristics shown without decimals
+WHOLE_NUMBERS = {"population": 0, "density": 0, "tax_revenue_per_capita": 0}
+
+
 def _t(key: str, **kw) -> str:
     return text("report", f"kontext.{key}", **kw)
 
@@ -33,12 +37,16 @@ def kontext(bundle, sink=None) -> Section:
                                 name="sozialraeume", row_header="name"))
     comp = a.comparison.structure
     if not a.comparison.error and not comp.empty:
-        comp = comp.assign(range=[f"{fmt_de(lo)} – {fmt_de(hi)}" for lo, hi in zip(comp["q25"], comp["q75"])])
+        dec = [WHOLE_NUMBERS.get(v, 1) for v in comp["variable"]]  # inhabitants are whole numbers
+        comp = comp.assign(
+            own_text=[fmt_de(x, d) for x, d in zip(comp["own"], dec)],
+            median_text=[fmt_de(x, d) for x, d in zip(comp["median"], dec)],
+            range=[f"{fmt_de(lo, d)} – {fmt_de(hi, d)}" for lo, hi, d in zip(comp["q25"], comp["q75"], dec)])
         sec.add(ctx.table_block(
             comp, _t("structure_caption_pool", year=a.comparison.structure_year, name=ctx.name, n_pool=a.comparison.n_pool),
             [ColumnSpec("characteristic", _t("col_characteristic")),
-             ColumnSpec("own", _t("col_municipality", name=ctx.name), "number"),
-             ColumnSpec("median", _t("col_pool_median"), "number"), ColumnSpec("range", _t("col_pool_range"))],
+             ColumnSpec("own_text", _t("col_municipality", name=ctx.name)),
+             ColumnSpec("median_text", _t("col_pool_median")), ColumnSpec("range", _t("col_pool_range"))],
             name="strukturmerkmale", row_header="characteristic"))
     sec.add(official_context(ctx))
     return sec

@@ -46,11 +46,20 @@ def side_word(estimate: float) -> str:
     return _t("side_above") if estimate > 0 else _t("side_below") if estimate < 0 else _t("side_equal")
 
 
+def direction_word(row) -> str:
+    """Improvement or worsening given the indicator's polarity - qualified when the interval includes 0
+    (then only the point estimate has a direction)."""
+    word = _t(f"direction.{row.direction}")
+    if row.direction in ("improvement", "worsening") and not (row.ci_low > 0 or row.ci_high < 0):
+        return _t("direction_uncertain", direction=word)
+    return word
+
+
 def effect_sentence(row, name: str) -> str:
     """One sentence per effect: size with unit, side, interval, direction given polarity, verdict."""
     return _t("effect_text", indicator=row.name, name=name, abs=fmt_de(abs(row.estimate), 2), unit=row.unit_label,
               side=side_word(row.estimate), low=fmt_de(row.ci_low, 2), high=fmt_de(row.ci_high, 2),
-              direction=_t(f"direction.{row.direction}"), verdict=verdict_label(row.verdict))
+              direction=direction_word(row), verdict=verdict_label(row.verdict))
 
 
 def wirkung(bundle, sink=None) -> Section:
@@ -91,7 +100,7 @@ def estimates_section(ctx: ReportContext, effects: pd.DataFrame) -> Section:
     sub = Section(_t("estimates_heading"), level=3)
     t = effects.copy()
     t["ci"] = [f"{fmt_de(lo, 2)} – {fmt_de(hi, 2)}" if pd.notna(lo) else "–" for lo, hi in zip(t["ci_low"], t["ci_high"])]
-    t["direction_word"] = [_t(f"direction.{d}") if pd.notna(e) else "–" for d, e in zip(t["direction"], t["estimate"])]
+    t["direction_word"] = [direction_word(r) if pd.notna(r.estimate) else "–" for r in t.itertuples()]
     t["verdict_label"] = [verdict_label(v) if pd.notna(e) else _t("error_row", reason=err or "")
                           for v, e, err in zip(t["verdict"], t["estimate"], t["error"])]
     tbl = ctx.table_block(t, _t("estimates_caption"), [

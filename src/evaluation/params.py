@@ -207,6 +207,10 @@ class Analysis(_Strict):
     index_min_coverage: float = Field(default=0.8, gt=0, le=1, description="an indicator enters the index when this "
                                                                            "share of municipalities has a value")
     cooccurrence_max_codes: int = Field(default=12, ge=2, description="most frequent codes in the co-occurrence map")
+    cooccurrence_mode: Literal["overlap", "proximity", "document"] = Field(
+        default="overlap", description="when two codes co-occur: overlapping segments (default), segments within "
+                                       "cooccurrence_distance characters, or the same document")
+    cooccurrence_distance: int = Field(default=0, ge=0, description="characters between segments for mode 'proximity'")
     primary_coder: str = Field(default="A", description="coder whose codings are counted (the other checks agreement)")
     agreement_min_overlap: float = Field(default=0.9, gt=0, le=1, description="segment overlap for coder agreement")
 

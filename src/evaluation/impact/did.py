@@ -33,7 +33,7 @@ Example
 >>> from evaluation.impact.did import att_gt
 >>> sim = simulate_panel(n_units=60, seed=1, effect=2.0)
 >>> res = att_gt(sim.data, "y", "unit", "year", "first_treat")
->>> round(res.aggregate("simple").estimate, 1)  # doctest: +SKIP
+>>> round(res.aggregate("simple").estimate, 1)
 2.0
 """
 

@@ -499,6 +499,9 @@ def synthetic_control(
     else:
         placebo_p, ci, se = float("nan"), (float("nan"), float("nan")), float("nan")
         notes.append("no placebo inference (fewer than 2 donors or placebos=False)")
+    if float(np.ptp(np.column_stack([y1, Y0]))) == 0.0:
+        placebo_p, ci = float("nan"), (float("nan"), float("nan"))
+        notes.append("the outcome is the same in every unit and period: no placebo p-value and no interval")
     labels = [f"outcome {t}" for t in times[pre][out_rows]] + list(predictors or [])
     res = SynthResult(
         treated_unit=treated_unit,

@@ -171,6 +171,11 @@ def count_assignments(n_units: int, label_counts: list[int]) -> int:
     return total
 
 
+def _count(n: int) -> str:
+    """A count of assignments in words: exact up to 10^9, else its order of magnitude."""
+    return str(n) if n < 10**9 else f"about 10^{int(math.log10(n))}"
+
+
 def _assignments(N: int, treated_labels: np.ndarray, draws: int, rng: np.random.Generator
                  ) -> tuple[np.ndarray, np.ndarray, bool]:
     """Unit indices (draws x n_tr) and the labels they get: every distinct assignment when there
@@ -346,7 +351,7 @@ def _studentized_inference(y, g, times, C, gidx, draws, rng, alpha):
         return (1 + (absT[None, :] >= obs[:, None] - tol).sum(axis=1)) / (1 + B)
 
     n_assign = B + 1 if exact else M + 1
-    small_pool = (1.0 / n_assign) > alpha
+    small_pool = n_assign < 1.0 / alpha
     if small_pool:
         from scipy import stats as _st
 
@@ -364,7 +369,7 @@ def _studentized_inference(y, g, times, C, gidx, draws, rng, alpha):
         # the interval inverts the same rank test that gives p (so 0 is outside iff p <= alpha)
         ci = _invert(pfun, est / A, q * se_hat / max(abs(A), 1e-12), alpha)
         label = (f"studentized exact randomisation inference, {n_assign} assignments" if exact else
-                 f"studentized randomisation inference, {B} random placebo assignments of {n_assign}")
+                 f"studentized randomisation inference, {B} random placebo assignments of {_count(n_assign)}")
     return {"estimate": est / A if A != 0 else est, "A": A, "ci": ci,
             "p": float(pfun(np.array([0.0]))[0]), "pfun": pfun, "se": se_hat / abs(A),
             "label": label, "notes": notes, "draws": B, "exact": exact, "n_assignments": n_assign,
@@ -439,9 +444,9 @@ def randomization_inference_panel(
         spread = float(np.std(perm - est * q, ddof=1))
         ci = _invert(pfun, float(est), spread, alpha)
         label = (f"exact randomisation inference over adoption dates, {n_assign} assignments" if exact else
-                 f"randomisation inference over adoption dates, {draws} random draws of {n_assign} assignments "
+                 f"randomisation inference over adoption dates, {draws} random draws of {_count(n_assign)} assignments "
                  f"(seed {seed})")
-        if 1.0 / n_assign > alpha:
+        if n_assign < 1.0 / alpha:
             notes.append(f"only {n_assign} distinct assignments: the smallest attainable p-value is 1/{n_assign} = "
                          f"{1 / n_assign:.3f} > alpha = {alpha:g}, so no effect can be significant at this level "
                          "and the interval is unbounded or very wide")

@@ -27,7 +27,14 @@ municipality shifts its post gaps by ``-tau`` and leaves the placebos unchanged.
 Limitation: with many more donors than pre-periods (e.g. 125 comparison municipalities and five
 years before a 2017 start) the synthetic unit can match the pre-period exactly (pre RMSPE 0).
 The post/pre ratio then only says that the post-period gap is not zero, and the placebo p-value
-and interval are not informative; :meth:`SynthResult.caveats` says so. Prefer fewer, similar
+and interval are not informative; ``SynthResult.perfect_fit`` flags it (pre-period RMSPE below
+:data:`PERFECT_FIT_RATIO` times the pool's noise level), ``notes`` and
+:meth:`SynthResult.caveats` say so, and ``sign_agrees`` checks the sign against a main estimate.
+
+``v="optimize"`` is checked on a simulated panel with a known optimum (pre-RMSPE 0 at weights
+0.7 / 0.3, decoy predictors that equal V cannot ignore; tests/impact/test_impact_small_pools.py):
+the ADH Basque data are not shipped because no copy with a licence that allows it is available
+(R ``Synth`` is GPL; the pysyncon wheel does not include the data). Prefer fewer, similar
 donors (``pool``), predictors with an optimised ``V``, or the difference-in-differences with
 randomisation inference (:mod:`evaluation.impact.programme`).
 

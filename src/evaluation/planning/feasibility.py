@@ -29,6 +29,7 @@ effect in the target year equals the mean effect the report estimates.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 from scipy import stats
@@ -98,7 +99,7 @@ def target_feasibility(years, values, *, start: int, target: float, target_year:
         keep &= y > 0
     t, y = t[keep], y[keep]
     target = float(target)
-    base = dict(alpha=alpha, target=target, target_year=int(target_year), polarity=int(polarity), mde=float(mde))
+    base: dict[str, Any] = dict(alpha=alpha, target=target, target_year=int(target_year), polarity=int(polarity), mde=float(mde))
     if polarity == 0:
         return _nan_result("context indicator without a direction: no target check", n=len(t), **base)
     if len(t) < 3:

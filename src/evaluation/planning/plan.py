@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -176,7 +177,7 @@ def plan_municipality(params, dataset, *, year: int | None = None, pool: Pool | 
         town = _wide(own_values, ind_id).reindex([mid])
         series = town.iloc[0] if len(town) else pd.Series(dtype=float)
         series = series.dropna()
-        row = {c: np.nan for c in INDICATOR_COLUMNS}
+        row: dict[str, Any] = {c: np.nan for c in INDICATOR_COLUMNS}
         row.update(indicator_id=ind_id, name=ind.name, unit=ind.unit, kind=ind.kind, polarity=ind.polarity,
                    source_type=ind.source_type, verdict="not_assessable", notes="", mde_kind="")
         if len(series):
@@ -241,7 +242,7 @@ def plan_municipality(params, dataset, *, year: int | None = None, pool: Pool | 
     area_table = pd.DataFrame(area_rows)
     if not area_table.empty and "areas" in dataset.tables:
         names = dataset.tables["areas"].assign(area_id=lambda a: a["area_id"].astype(str)).set_index("area_id")["name"]
-        area_table.insert(area_table.columns.get_loc("area_id") + 1, "area_name",
+        area_table.insert(list(area_table.columns).index("area_id") + 1, "area_name",
                           area_table["area_id"].map(names).fillna(area_table["area_id"]))
     if not survey_design.empty and "areas" in dataset.tables:
         names = dataset.tables["areas"].assign(area_id=lambda a: a["area_id"].astype(str)).set_index("area_id")["name"]

@@ -100,7 +100,7 @@ def last_wave_design(responses: pd.DataFrame, municipality_id: str, *, items: Ma
         if sub is not None and dis is None:
             continue
         y = _item(r, column, codes)
-        derived[ind] = y if sub is None else y.where(dis == sub)
+        derived[ind] = y if sub is None or dis is None else y.where((dis == sub).to_numpy())
     if not derived:
         return pd.DataFrame(columns=COLUMNS)
     data = r.assign(**{f"_plan_{k}": v for k, v in derived.items()}, _plan_area=r["area_id"].astype(str))

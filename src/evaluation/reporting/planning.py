@@ -141,11 +141,11 @@ def ratio_figure(plan, t: pd.DataFrame, sink: TableSink | None = None):
         ax.set_yticks(ypos)
         ax.set_yticklabels(list(d["name"]), fontsize=9)
         ax.set_xlabel(_t("targets.figure_xlabel"))
-        ax.set_xlim(left=0)
-        ax.legend(loc="lower right", fontsize=8, frameon=True)
+        ax.set_xlim(0, max(1.5, float(d["ratio"].max()) * 1.1))
+        ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(present), fontsize=8, frameon=False)
 
     return Figure(draw=draw, alt=alt, caption=_t("targets.figure_caption"), table=table,
-                  height=max(2.5, 0.45 * len(d) + 1.5))
+                  height=max(3.0, 0.45 * len(d) + 2.0))
 
 
 def mde_table(plan, sink: TableSink | None = None) -> Section:

@@ -318,7 +318,8 @@ class Qualitative(Part):
     agreement: ``{n_docs, overlap, agreement, kappa}`` (agreement in %, Cohen's kappa) or {}.
     cooccurrence: pairs ``code_a, code_b, name_a, name_b, count, jaccard`` of the most frequent codes
         (all pairs, including zero); cooccurrence_codes: their names in order; cooccurrence_any:
-        at least one pair co-occurs (else no heat map is drawn).
+        at least one pair co-occurs (else no heat map is drawn); cooccurrence_mode: overlap |
+        proximity | document (``analysis.cooccurrence_mode``).
     quotes: ``code, text`` (pseudonymised, small places masked in sensitive quotes), ``source_label``
         ("Interview, befragte Person 2, 2021"), ``source_kind``, ``role``, ``year``; joint: the joint
         display table with ``agreement`` (the documented rule of :mod:`evaluation.qualitative.joint_display`).
@@ -333,6 +334,7 @@ class Qualitative(Part):
     cooccurrence: pd.DataFrame = field(default_factory=_df)
     cooccurrence_codes: list = field(default_factory=list)
     cooccurrence_any: bool = False
+    cooccurrence_mode: str = "overlap"
     quotes: pd.DataFrame = field(default_factory=_df)
     joint: pd.DataFrame = field(default_factory=_df)
 

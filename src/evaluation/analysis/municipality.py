@@ -867,12 +867,13 @@ def qualitative_part(inp: Inputs, targets: b.Targets) -> b.Qualitative:
                              "agreement": float(100 * overall), "kappa": float(kappa)}
     top = primary["code_id"].value_counts().head(a.cooccurrence_max_codes).index.tolist()
     names = codebook.set_index("code_id")["name"]
-    co = cooccurrence(primary, mode="overlap", codes=top)
+    co = cooccurrence(primary, mode=a.cooccurrence_mode, distance=a.cooccurrence_distance, codes=top)
     co = co.assign(name_a=co["code_a"].map(names), name_b=co["code_b"].map(names))
     pairs = co[co["code_a"] < co["code_b"]].sort_values(["jaccard", "count"], ascending=False)
     out.cooccurrence = pairs[["code_a", "code_b", "name_a", "name_b", "count", "jaccard"]].reset_index(drop=True)
     out.cooccurrence_codes = [str(names.get(c, c)) for c in top]
     out.cooccurrence_any = bool((pairs["count"] > 0).any())
+    out.cooccurrence_mode = a.cooccurrence_mode
     top5 = primary["code_id"].value_counts().head(5).index.tolist()
     places = small_places(inp.table("areas"), inp.params.report.quote_place_min_population)
     q = select_quotes(primary, per_code=1, codes=top5, names=demo_names(inp), places=places, sources=sources)

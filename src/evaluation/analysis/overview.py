@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ..dataset import load_dataset
+from ..dataset import Dataset, load_dataset
 from ..errors import InputError
 from ..params import load_all_params, load_params
 from .bundle import MunicipalityAnalysis, OverviewAnalysis
@@ -54,7 +54,7 @@ def analyse_overview(params_dir: str | Path, *, year: int, municipality_ids: lis
     params = _params_of(params_dir, year, municipality_ids) if municipality_ids else load_all_params(params_dir, year=year)
     root = Path(project_root) if project_root else Path(params_dir).resolve().parent
     snapshots = {str(Path(k).resolve()): v for k, v in (snapshots or {}).items()}
-    datasets: dict[Path, object] = {}
+    datasets: dict[Path, Dataset] = {}
     out: list[MunicipalityAnalysis] = []
     first = None
     for key in sorted(params):

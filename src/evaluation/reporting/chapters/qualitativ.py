@@ -69,7 +69,8 @@ def cooccurrence_block(ctx: ReportContext):
     pairs = q.cooccurrence
     shown = pairs[pairs["count"] > 0].reset_index(drop=True) if not pairs.empty else pairs
     if not q.cooccurrence_any or shown.empty:
-        return Paragraph(_t("cooc_none", n=len(q.cooccurrence_codes)))
+        return Paragraph(_t("cooc_none", n=len(q.cooccurrence_codes),
+                            mode=_t(f"cooc_mode.{q.cooccurrence_mode}")))
     tbl = ctx.table_block(shown, _t("cooc_caption"), [
         ColumnSpec("name_a", _t("col_code_a")), ColumnSpec("name_b", _t("col_code_b")),
         ColumnSpec("count", _t("col_codings"), "number", 0), ColumnSpec("jaccard", _t("col_jaccard"), "number", 2)],

@@ -129,19 +129,21 @@ def _baseline(series: pd.Series, tgt) -> float:
 
 
 def plan_municipality(params, dataset, *, year: int | None = None, pool: Pool | list[str] | None = None,
-                      alpha: float = 0.05, power: float = 0.8, half_width: float = 0.05,
+                      alpha: float | None = None, power: float = 0.8, half_width: float = 0.05,
                       test: BatchTest = default_test, noise: str = "own", register=None,
                       indicators: list[str] | None = None, areas: bool = True) -> MunicipalityPlan:
     """The plan of ``params``' municipality on ``dataset`` (a validated :class:`evaluation.dataset.Dataset`).
 
     ``pool``: the comparison ids (default: :func:`evaluation.planning.pool.report_pool`, the pool of the
-    report's results bundle); ``test``: the estimator and inference (default: the report's, vectorised); ``half_width``:
+    report's results bundle); ``alpha``: default the parameter file's ``analysis.alpha`` (the report's level);
+    ``test``: the estimator and inference (default: the report's, vectorised); ``half_width``:
     precision asked of a survey share (fraction, 0.05 = +-5 percentage points); ``indicators``: restrict
     to these ids (default: every indicator with a comparison panel or a survey, plus every target).
     """
     from ..register import load_register
 
-    alpha = check_alpha(alpha)
+    analysis = getattr(params, "analysis", None)
+    alpha = check_alpha(alpha if alpha is not None else getattr(analysis, "alpha", 0.05))
     register = register or load_register()
     mid = params.municipality.id
     start = int(params.programme.start)

@@ -230,12 +230,15 @@ def targets_part(inp: Inputs, indicators: b.Indicators) -> b.Targets:
     a["share_pct"] = 100 * a["share"]
     a["share_plot"] = a["share_pct"].clip(-100, 200)
     a["capped"] = a["share_pct"].notna() & (a["share_pct"] != a["share_plot"])
-    # survey shares: respondents behind the latest value (the denominator of the published row)
+    # shares of respondents (Bürgerbefragung, participant questionnaires): respondents behind the
+    # latest value (the denominator of the published row), flagged below analysis.min_respondents
     reg = inp.register.table.set_index("indicator_id")
     pub = indicators.published
+    respondent_sources = {"survey", "participants"}
     n_resp = []
     for r in a.itertuples():
-        if str(reg.at[r.indicator_id, "source_type"]) == "survey" if "source_type" in reg.columns else False:
+        source_type = str(reg.at[r.indicator_id, "source_type"]) if "source_type" in reg.columns else ""
+        if source_type in respondent_sources:
             row = pub[(pub["indicator_id"] == r.indicator_id) & (pub["area_id"] == inp.municipality_id)
                       & (pub["year"] == r.latest_year)]
             n_resp.append(float(row["denominator"].iloc[0]) if len(row) and pd.notna(row["denominator"].iloc[0])

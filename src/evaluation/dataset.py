@@ -76,10 +76,14 @@ class Dataset:
         return out
 
 
-def _notes_of(path: Path) -> list[str]:
-    notes = []
+def _notes_of(path: Path, max_line: int = 100_000) -> list[str]:
+    """The leading ``#`` comment lines (at most ``max_line`` characters read per line; none for a folder)."""
+    notes: list[str] = []
+    if not path.is_file():
+        return notes  # the reader reports a folder in place of the file
     with open(path, encoding="utf-8", errors="replace") as fh:
-        for line in fh:
+        while True:
+            line = fh.readline(max_line)
             if not line.startswith("#"):
                 break
             notes.append(line.lstrip("#").strip())
@@ -106,6 +110,7 @@ def load_dataset(folder: str | Path, *, required: tuple[str, ...] = REQUIRED, re
     tables: dict[str, pd.DataFrame] = {}
     notes: dict[str, list[str]] = {}
     files: dict[str, Path] = {}
+    file_lines: dict[str, list[int]] = {}
     for name, rel in DATASET_FILES.items():
         path = folder / rel
         if not path.exists():
@@ -124,9 +129,13 @@ def load_dataset(folder: str | Path, *, required: tuple[str, ...] = REQUIRED, re
             problems.extend(err.problems)
             # keep the rows as read so that the checks across tables still speak of them
             tables[name] = raw[0].reset_index(drop=True) if raw else empty_table(name)
+        if raw and len(raw[0]) == len(tables[name]):
+            file_lines[name] = raw[0].index.tolist()  # the reader's index is the line in the file
 
     # checks across tables, with the line of each offending row
     def lines(name: str) -> dict:
+        if name in file_lines:
+            return dict(zip(tables[name].index, file_lines[name]))
         return {i: i + 2 + len(notes.get(name, [])) for i in tables[name].index}
 
     municipalities = set(tables["municipalities"]["municipality_id"].astype(str))

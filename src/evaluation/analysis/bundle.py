@@ -164,7 +164,8 @@ class Comparison(Part):
         Gemeindetyp), ``same_type``, ``all``, ``list``.
     method: ``nearest_neighbour`` | ``propensity_score`` | None (no matching).
     exact: matched exactly on this first (``gemeindetyp``) or None.
-    k: neighbours asked for; n_matched: neighbours found (within the caliper).
+    k: neighbours asked for (the parameter file's ``comparison.k``, at most the applicants of the
+    same Gemeindetyp); k_requested: ``comparison.k`` itself; n_matched: neighbours found (within the caliper).
     ids, names: the comparison municipalities (ids and names, same order).
     n_pool: len(ids), the number of comparison municipalities shown everywhere.
     balance: one row per pre-programme characteristic: ``variable, label, mean_model, mean_all,
@@ -182,6 +183,7 @@ class Comparison(Part):
     method: str | None = None
     exact: str | None = None
     k: int | None = None
+    k_requested: int | None = None
     n_matched: int | None = None
     ids: list = field(default_factory=list)
     names: list = field(default_factory=list)

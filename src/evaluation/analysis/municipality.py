@@ -345,7 +345,8 @@ def comparison_part(inp: Inputs) -> b.Comparison:
     design = choose_comparisons(structure, munis, pre_years=years, variables=c.variables or None,
                                 typology=Typology(seed=inp.seed), matcher=matcher, threshold=a.smd_threshold)
     matched = design.match.chosen(mid)
-    kw: dict[str, Any] = {"method": c.method, "exact": c.exact, "k": int(k), "n_matched": len(matched)}
+    kw: dict[str, Any] = {"method": c.method, "exact": c.exact, "k": int(k), "k_requested": int(c.k),
+                          "n_matched": len(matched)}
     if pool_ids is None:
         if c.pool == "same_type":
             p = design.pools

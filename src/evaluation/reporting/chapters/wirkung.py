@@ -26,7 +26,10 @@ def pool_text(ctx: ReportContext) -> str:
     c = ctx.a.comparison
     if c.rule == "matched":
         method = _t(f"method_{c.method}") + (_t("exact_gemeindetyp") if c.exact else "")
-        return _t("pool_matched_n", method=method, k=c.k, n_matched=c.n_matched)
+        text_ = _t("pool_matched_n", method=method, k=c.k, n_matched=c.n_matched)
+        if c.k_requested is not None and c.k is not None and c.k_requested > c.k:
+            text_ += _t("pool_k_capped", k_requested=c.k_requested, k=c.k)
+        return text_
     if c.rule == "type_fallback":
         min_pool = ctx.a.meta.choices.get("analysis", {}).get("min_pool", 5)
         return _t("pool_type_fallback", n_matched=c.n_matched, min_pool=min_pool)

@@ -363,3 +363,19 @@ def test_simulation_figures_file_documents_its_columns_and_the_default_holds():
     assert default["coverage"].between(0.93, 0.97).all(), default[["scenario", "method", "coverage"]]
     plain = sim[(sim["method"] == STUDY_METHODS[7]) & (sim["treated_noise"] >= 2)]
     assert (plain["coverage"] < 0.85).all()  # why the default is studentised
+
+
+def test_report_sentence_names_the_inference_actually_used():
+    from evaluation.impact.results import inference_key, inference_sentence
+
+    d = _one_treated(7)
+    t_based = randomization_inference(d, "y", "unit", "year", "first_treat", studentize=True)
+    exact = randomization_inference(d, "y", "unit", "year", "first_treat")
+    assert inference_key(t_based.inference) == "inference.prediction_interval"
+    assert inference_key(exact.inference) == "inference.exact_randomization"
+    s = inference_sentence(t_based)
+    assert "Vorhersageintervall" in s and "8 möglichen Zuordnungen" in s and "0,125" in s
+    assert "exakten Permutationstest" in inference_sentence(exact)
+    analytic = att_gt(d, "y", "unit", "year", "first_treat").aggregate("simple")
+    assert inference_key(analytic.inference) == "inference.analytic"
+    assert any("nicht als Hauptergebnis" in c for c in analytic.caveats())

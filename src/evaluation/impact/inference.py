@@ -677,4 +677,4 @@ def _search_bound(wb: _WildBootstrap, side: int, alpha: float) -> float:
 
 def conventional_ci(estimate: float, se: float, dof: int, alpha: float = 0.05) -> tuple[float, float]:
     """t interval, for comparison in the simulation."""
-    return t_ci(estimate, se, dof, alpha)[0]
+    return t_ci(estimate, se, dof, check_alpha(alpha))[0]

@@ -150,6 +150,9 @@ def coverage_study(
     (NaN where the interval was not computed). ``methods`` restricts the study to some of
     :data:`STUDY_METHODS` (all by default).
     """
+    from evaluation.results import check_alpha
+
+    alpha = check_alpha(alpha)
     methods = STUDY_METHODS if methods is None else tuple(methods)
     unknown = set(methods) - set(STUDY_METHODS)
     if unknown:

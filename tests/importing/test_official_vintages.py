@@ -113,3 +113,29 @@ def test_a_download_without_some_model_kreise(tmp_path):
     assert "13003" not in set(panel.regions["code"]) and "09562" in set(panel.regions["code"])
     with pytest.raises(InputError, match="13003"):
         context_panel(path)
+
+
+def test_denominator_from_another_table(tmp_path):
+    """Numerator and denominator from two downloads: here both are 13211 files, so the known truth is the
+    built-in one-table share arbeitslose_sb_anteil (same counts, same flags)."""
+    from evaluation.importing.build import build_tables
+    from evaluation.importing.recipes import parse_recipes
+
+    (tmp_path / "zaehler.csv").write_bytes((REFERENCE / T13211).read_bytes())
+    (tmp_path / "nenner.csv").write_bytes((REFERENCE / T13211).read_bytes())
+    regions = {"09562": "erlangen", "13003": "rostock"}
+    rf = parse_recipes({"tables": {"indicator_values": [{
+        "reader": "genesis", "files": ["zaehler.csv"], "indicators": ["arbeitslose_sb_anteil", "anteil_zwei_tabellen"],
+        "regions": regions,
+        "custom": {"anteil_zwei_tabellen": {"table": "13211", "scale": 100,
+                                            "numerator": {"variable": r"^Arbeitslose \| schwerbehindert"},
+                                            "denominator": {"variable": r"^Arbeitslose$"},
+                                            "denominator_files": ["nenner.csv"]}}}]}}, root=tmp_path)
+    assert {p.name for p in rf.raw_files()} == {"zaehler.csv", "nenner.csv"}
+    iv = build_tables(rf)[0]["indicator_values"]
+    one = iv[iv["indicator_id"] == "arbeitslose_sb_anteil"].set_index(["municipality_id", "year"]).sort_index()
+    two = iv[iv["indicator_id"] == "anteil_zwei_tabellen"].set_index(["municipality_id", "year"]).sort_index()
+    assert len(one) == len(two) == 12
+    for col in ("numerator", "denominator", "value"):
+        np.testing.assert_allclose(two[col].to_numpy(float), one[col].to_numpy(float))
+    assert two.loc[("erlangen", 2020), "source"].count("13211") == 2  # numerator's and denominator's table named

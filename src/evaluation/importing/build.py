@@ -135,8 +135,11 @@ def _run_genesis(recipe, rf: RecipeFile) -> tuple[pd.DataFrame, pd.DataFrame]:
     parts = []
     for ind in recipe.indicators:
         spec = None
-        if ind in recipe.custom:
-            cu = recipe.custom[ind]
+        cu = recipe.custom.get(ind)
+        if cu is not None and cu.denominator_files:
+            parts.append(_two_table_indicator(ind, cu, table, recipe, rf))
+            continue
+        if cu is not None:
             spec = OfficialIndicator(ind, cu.table, Selection(cu.numerator.variable, tuple(cu.numerator.dimensions.items())),
                                      Selection(cu.denominator.variable, tuple(cu.denominator.dimensions.items()))
                                      if cu.denominator else None, cu.scale)
@@ -146,6 +149,36 @@ def _run_genesis(recipe, rf: RecipeFile) -> tuple[pd.DataFrame, pd.DataFrame]:
     if len(revisions):
         revisions = revisions[revisions["region_code"].isin(list(recipe.regions))].reset_index(drop=True)
     return out, revisions
+
+
+def _two_table_indicator(ind: str, cu, table: pd.DataFrame, recipe, rf: RecipeFile) -> pd.DataFrame:
+    """value = scale * numerator / denominator with the denominator from another table (e.g. population, 12411).
+
+    Both counts are read with the same selection rules and flags as a one-table indicator; they meet
+    on municipality, area and year. A year the denominator table lacks gives NaN, never a guess.
+    """
+    from ..contracts import validate
+    from ..io.official import OfficialIndicator, Selection, read_vintages, to_indicator_values
+
+    keep = not recipe.keep_nonexistent
+    num = to_indicator_values(table, ind, regions=recipe.regions, drop_nonexistent=keep, spec=OfficialIndicator(
+        ind, cu.table, Selection(cu.numerator.variable, tuple(cu.numerator.dimensions.items()))))
+    den_table, _ = read_vintages([rf.path(f) for f in cu.denominator_files])
+    code = cu.denominator_table or str(den_table.attrs.get("genesis", {}).get("table") or "")
+    den = to_indicator_values(den_table, ind, regions=recipe.regions, drop_nonexistent=keep, spec=OfficialIndicator(
+        ind, code, Selection(cu.denominator.variable, tuple(cu.denominator.dimensions.items()))))
+    keys = ["municipality_id", "area_id", "year"]
+    out = num.merge(den[[*keys, "numerator", "flag", "source"]].rename(
+        columns={"numerator": "den", "flag": "den_flag", "source": "den_source"}), on=keys, how="left")
+    d = out["den"].where(out["den"] > 0)
+    out["denominator"] = d
+    out["value"] = cu.scale * out["numerator"] / d
+    flags = [" | ".join(dict.fromkeys(str(f) for f in (a, b) if isinstance(f, str) and f)) or None
+             for a, b in zip(out["flag"], out["den_flag"])]
+    out["flag"] = pd.Series(flags, index=out.index, dtype=object)
+    out["source"] = [f"{a}; Nenner: {b}" if isinstance(b, str) else a for a, b in zip(out["source"], out["den_source"])]
+    out = out.drop(columns=["den", "den_flag", "den_source"])
+    return validate(out, "indicator_values", file=str(rf.path(recipe.files[0])))
 
 
 def build_tables(rf: RecipeFile) -> tuple[dict[str, pd.DataFrame], dict[str, list[dict]], pd.DataFrame]:
@@ -175,6 +208,7 @@ def build_tables(rf: RecipeFile) -> tuple[dict[str, pd.DataFrame], dict[str, lis
         for recipe in recipes:
             files = [rf.path(recipe.file)] if getattr(recipe, "file", None) else []
             files += [rf.path(f) for f in getattr(recipe, "files", []) or []]
+            files += [rf.path(f) for cu in (getattr(recipe, "custom", None) or {}).values() for f in cu.denominator_files]
             for attr in ("mapping", "codebook_mapping"):
                 if getattr(recipe, attr, None):
                     files.append(rf.path(getattr(recipe, attr)))

@@ -12,7 +12,9 @@ the raw file(s) it reads (paths relative to the recipe file's folder), plus what
 ``genesis``
     Regionaldatenbank / GENESIS downloads (several ``files`` = vintages of one table; the later Stand
     wins, revisions are listed in the provenance), the register ``indicators`` to compute and the
-    ``regions`` (official code -> municipality_id). ``custom`` declares further indicators.
+    ``regions`` (official code -> municipality_id). ``custom`` declares further indicators, with the
+    denominator from another table if need be (``denominator_files``: e.g. 12411 population for a
+    rate per 1,000 inhabitants).
 ``survey``
     an SPSS / Stata / CSV survey file plus a ``mapping`` file (see :mod:`evaluation.importing.survey`),
     the ``wave`` and the ``municipality_id``.
@@ -96,6 +98,16 @@ class CustomIndicator(_Strict):
     numerator: SelectionSpec
     denominator: SelectionSpec | None = None
     scale: float = 1.0
+    denominator_files: list[str] = Field(
+        default_factory=list, description="downloads of another table the denominator comes from (e.g. 12411 "
+                                          "population for a rate per 1,000 inhabitants); default: the same files")
+    denominator_table: str | None = Field(default=None, description="table code of denominator_files, e.g. '12411'")
+
+    @model_validator(mode="after")
+    def _denominator_files_need_a_selection(self) -> CustomIndicator:
+        if self.denominator_files and self.denominator is None:
+            raise ValueError("denominator_files need a 'denominator' selection")
+        return self
 
 
 class GenesisRecipe(_Strict):
@@ -201,6 +213,8 @@ class RecipeFile(BaseModel):
                         out.append(self.path(v))
                 for f in getattr(r, "files", []) or []:
                     out.append(self.path(f))
+                for cu in (getattr(r, "custom", None) or {}).values():
+                    out.extend(self.path(f) for f in cu.denominator_files)
         return out
 
 

@@ -345,7 +345,9 @@ class _SourceFiles:
 
 
 def _read_sources(root, files: _SourceFiles, file: str, users: dict[str, str]):
-    sources, sels, var_rows = [], [], []
+    sources: list[dict] = []
+    sels: list[dict] = []
+    var_rows: list[dict] = []
     sources_el = root.find("Sources")
     if sources_el is None:
         return _empty(SOURCE_COLUMNS), pd.DataFrame(columns=["source_id", "selection_id", "coding_id", "code_id",

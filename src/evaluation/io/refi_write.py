@@ -76,7 +76,8 @@ def _code_elements(E, parent_el, codes: pd.DataFrame, ns_tag):
         children.setdefault(key, []).append(rec)
 
     # depth-first with an explicit stack (no recursion limit), children in the table's order
-    stack = [(parent_el, rec, frozenset()) for rec in reversed(children.get(None, []))]
+    stack: list[tuple[object, dict, frozenset[str]]] = [
+        (parent_el, rec, frozenset()) for rec in reversed(children.get(None, []))]
     while stack:
         el, rec, seen = stack.pop()
         cid = str(rec["code_id"])

@@ -220,7 +220,7 @@ def read_csv_table(path: str | Path, *, encoding: str = "utf-8", sep: str | None
     if sep is None:
         counts = {d: first.count(d) for d in (",", ";", "\t")}
         if max(counts.values()) > max_columns:
-            sep = max(counts, key=counts.get)
+            sep = max(counts, key=lambda d: counts[d])
         else:
             try:
                 sep = csv.Sniffer().sniff(first[:100_000], delimiters=",;\t").delimiter

@@ -111,3 +111,26 @@ def test_analysis_choices_live_in_the_parameter_file():
     assert "pretrend_alpa" in str(err.value.problems) and "pretrend_alpha" in str(err.value.problems)
     del raw["analysis"]["pretrend_alpa"]
     assert parse_params(raw).analysis.draws == 199
+
+
+def test_inference_text_is_the_method_used_and_p_respects_the_number_of_assignments(demo_folder):
+    # Nieder-Olm: 7 comparison municipalities (the whole Gemeindetyp), one model municipality:
+    # 8 distinct assignments, so no p below 1/8, and the text must say so (issue 13 item 3)
+    from evaluation.analysis import load_inputs
+
+    from .conftest import ROOT
+
+    params, dataset = load_inputs(ROOT / "params" / "nieder_olm.yaml", data_folder=demo_folder, project_root=ROOT)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        a = analyse(params, dataset, year=2025, project_root=ROOT, parts=["effects"])
+    assert a.comparison.n_pool == 7 and a.comparison.rule == "type_fallback"
+    e = a.effects.table.dropna(subset=["estimate"])
+    assert len(e) >= 3
+    for r in e.itertuples():
+        n_assign = r.n_control + 1
+        assert r.p_value >= 1 / n_assign - 1e-12, (r.name, r.p_value)
+        assert r.p_floor == pytest.approx(1 / n_assign)
+        assert f"{n_assign} möglichen Zuordnungen" in r.inference_label
+        if "prediction interval" in r.inference:
+            assert "Vorhersageintervall" in r.inference_label and "Permutationstest" in r.inference_label

@@ -65,6 +65,14 @@ def test_report_sections(plan, tmp_path):
         assert word in body
     assert not re.search(r"\b(nan|inf|None)\b", body)  # no raw NaN, inf or None reaches the reader
     assert (tmp_path / "planung_ziele.csv").exists() and (tmp_path / "planung_mde.csv").exists()
+    # what a reader sees (text, alt texts, texts drawn in the figure): no raw identifiers, English
+    # decimals, float years or plural slips (the reports' own scanner)
+    from evaluation.reporting.accessibility import scan_report_html
+    from evaluation.reporting.export import render_page
+
+    page = tmp_path / "plan.html"
+    page.write_text(render_page(body, title=rp.title(plan), demo=plan.demo).html, encoding="utf-8")
+    assert scan_report_html(page) == []
 
 
 def test_reporting_module_computes_nothing():

@@ -37,7 +37,8 @@ The test is a callable (:data:`BatchTest`), so the simulation uses whatever the 
 * :func:`estimator_test` wraps any ``f(Panel) -> result`` (e.g. another inference method).
 
 Written by hand because no maintained Python package simulates panel power from placebo starts
-(BPW's own code is Stata/R and assumes a regression with many treated units).
+with a given estimator and inference (BPW's own tools are for Stata and target randomised designs
+with many treated units, not one municipality against a small pool).
 
 >>> import numpy as np
 >>> rng = np.random.default_rng(1)

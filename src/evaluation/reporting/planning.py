@@ -142,6 +142,9 @@ def ratio_figure(plan, t: pd.DataFrame, sink: TableSink | None = None):
         ax.set_yticklabels(list(d["name"]), fontsize=9)
         ax.set_xlabel(_t("targets.figure_xlabel"))
         ax.set_xlim(0, max(1.5, float(d["ratio"].max()) * 1.1))
+        from matplotlib.ticker import FuncFormatter
+
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: format_number(float(x), 1)))
         ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=len(present), fontsize=8, frameon=False)
 
     return Figure(draw=draw, alt=alt, caption=_t("targets.figure_caption"), table=table,
@@ -216,7 +219,7 @@ def survey(plan, sink: TableSink | None = None) -> Section:
         ColumnSpec("n_needed", _t("survey.col_n_needed"), "count"), ColumnSpec("mde", _t("survey.col_mde"), "number", 1),
         ColumnSpec("mde_needed", _t("survey.col_mde_needed"), "number", 1)], row_header=area_col))
     if sink is not None:
-        cols = ["indicator_id", area_col, "wave", "n", "share", "deff", "kish_deff", "deff_used", "precision_now",
+        cols = ["name", area_col, "wave", "n", "share", "deff", "kish_deff", "deff_used", "precision_now",
                 "n_needed", "mde", "mde_needed"]
         sink.write("planung_befragung", s[[c for c in cols if c in s.columns]])
     return sec

@@ -177,6 +177,7 @@ READER_TEXT_RULES: list[tuple[str, str]] = [
     (r"(?<![\d.,])(?:Welle|Jahr|seit|bis|von|im|ab) (?:1\.9\d\d|2\.0\d\d)(?![\d,])(?! [A-ZÄÖÜ])",
      "a year with a thousands separator"),
     (r"\b(?:NaN|nan|None|True|False|inf|Intercept|dtype|object|Series|DataFrame)\b", "an English library string"),
+    (r"(?<![\d.,\w])[−-]?\d+\.\d{1,2}(?![\d.,])", "an English decimal point ('2.5')"),
     (r"\b\w+\((?:n|en|e|s|innen)\)", "an unresolved plural ('Kommune(n)')"),
     (r"(?<![\d.,])1 (?:ihr|ihre) ", "a plural slip ('1 ihr Ziel')"),
     (r"(?<![\d.,])1 (?:Maßnahmen|Ziele|Indikatoren|Kommunen|Interviews|Begehungen|Workshops|Protokolle|"

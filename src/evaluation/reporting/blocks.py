@@ -359,6 +359,7 @@ class Figure(Block):
         try:
             self.draw(ax)
             fig.tight_layout()
+            german_ticks(fig)
             buf = io.BytesIO()
             # the words drawn into the figure (titles, axis labels, ticks, legend, annotations) travel in
             # the PNG's text chunk, so that the reader-text scan can check them like the page's text
@@ -373,6 +374,27 @@ class Figure(Block):
                 f'height="{int(self.height * 110)}"><figcaption>{esc(self.caption)}</figcaption>'
                 f'<details class="figure-table"><summary>{esc(text("report", "blocks.figure_table", caption=self.caption))}</summary>'
                 f"{self.table.html()}</details></figure>")
+
+
+def german_ticks(fig: Any) -> None:
+    """Numeric tick labels in German notation (decimal comma, Unicode minus kept): matplotlib's
+    ScalarFormatter writes "2.5"; the ticks are frozen where they are and relabelled "2,5"."""
+    from matplotlib.ticker import FixedFormatter, FixedLocator, ScalarFormatter
+
+    fig.canvas.draw()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not isinstance(axis.get_major_formatter(), ScalarFormatter):
+                continue
+            locs = list(axis.get_majorticklocs())
+            labels = [t.get_text().replace(".", ",") for t in axis.get_majorticklabels()]
+            if len(labels) != len(locs):
+                continue
+            lim = axis.get_view_interval()
+            axis.set_major_locator(FixedLocator(locs))
+            axis.set_major_formatter(FixedFormatter(labels))
+            (ax.set_xlim if axis is ax.xaxis else ax.set_ylim)(*lim)
+    fig.canvas.draw()  # the tick label texts now hold the German labels (read by drawn_texts)
 
 
 def drawn_texts(fig: Any) -> list[str]:

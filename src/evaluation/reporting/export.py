@@ -174,8 +174,9 @@ def split_print_sections(body: str) -> tuple[str, list[str]]:
                 end = nxt_close + len("</section>")
                 break
         chunk = body[start:end]
+        # one pointer per run of moved sections (consecutive ones share it)
         note = (f'<p class="print-only table-note">{text("report", "document.appendix_moved_pointer")}</p>'
-                if not copies else "")
+                if (not copies or body[pos:start].strip()) else "")
         out += [body[pos:start], note, f'<div class="screen-only">{chunk}</div>']
         copy = re.sub(r'\b(id|aria-labelledby)="([^"]+)"', r'\1="druck-\2"', chunk)
         copies.append(copy.replace(opener, "<section", 1))

@@ -271,7 +271,7 @@ def metadata_section(ctx: ReportContext) -> Section:
 
 
 def glossary_section() -> Section:
-    sub = Section(_t("glossary_heading"), level=3, anchor="glossar")
+    sub = Section(_t("glossary_heading"), level=3, anchor="glossar", print_appendix=True)
     terms = section("report", "glossary")
     dl = "<dl class=\"glossary\">" + "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in terms.items()) + "</dl>"
     return sub.add(Raw(dl))

@@ -162,7 +162,8 @@ def main(argv=None) -> int:
                                      lambda: part_a(params, tmp / "out_a", args.jobs))
             t = manifest["timings"]
             print(f"    in the parent: validation {t.get('validate', 0):.1f} s, snapshot and shared index "
-                  f"{t.get('snapshot', 0):.1f} s, notebooks {t.get('reports', 0):.1f} s; engine {manifest['engine']}; "
+                  f"{t.get('snapshot', 0):.1f} s, notebooks {t.get('reports', 0):.1f} s, pool shutdown "
+                  f"{t.get('finish', 0):.1f} s, manifest {t.get('manifest', 0):.2f} s; engine {manifest['engine']}; "
                   "per notebook: " + ", ".join(f"{k} {r['seconds']:.1f} s" for k, r in manifest["reports"].items()))
         if "b" in parts:
             wall_b, names = timed("(b) naive: papermill CLI + nbconvert CLI, one by one",

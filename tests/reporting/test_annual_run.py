@@ -88,7 +88,7 @@ def test_second_run_gives_identical_csvs(annual_run, params_dir, tmp_path):
 
     _, out = annual_run
     manifest = run_annual(params_dir, 2025, tmp_path, only=["erlangen"], overview=False, progress=False, jobs=1)
-    assert manifest["reports"]["erlangen"]["status"] == "ok"
+    assert manifest["reports"]["erlangen"]["status"] == "ok", manifest["reports"]["erlangen"]
     first = {p.name: p.read_bytes() for p in (out / "erlangen" / "tabellen").glob("*.csv")}
     second = {p.name: p.read_bytes() for p in (tmp_path / "2025" / "erlangen" / "tabellen").glob("*.csv")}
     assert first.keys() == second.keys()

@@ -11,7 +11,10 @@ per folder (:func:`evaluation.batch.run_annual`) and hands each notebook a *snap
   Monte Carlo seed; the chapter finds it in its usual cache on the dataset).
 
 A snapshot is a private hand-over between the batch and its workers (pickle: only ever load
-snapshots this workbench wrote itself), not an exchange format. Without a snapshot,
+snapshots this workbench wrote itself), not an exchange format. It holds survey microdata and
+codings, so it lives only in the run's private work folder (mode 0700, ``<year>/.work-*``), which the
+run removes at its end and, after a run that was killed, the next run's start
+(:mod:`evaluation.batch.outdir`). Without a snapshot,
 :meth:`ReportContext.open <evaluation.reporting.context.ReportContext.open>` validates the folder
 itself, as in an interactive session; the numbers are the same either way (tested byte for byte).
 """

@@ -9,8 +9,8 @@ Every key is checked: a misspelled key is an error that names the key, where it 
 allowed there (pydantic models with ``extra="forbid"``).
 
 >>> from pathlib import Path
->>> p = load_params(Path(__file__).parents[2] / "params" / "erlangen.yaml")  # doctest: +SKIP
->>> p.municipality.id  # doctest: +SKIP
+>>> p = load_params(Path(__file__).parents[2] / "params" / "erlangen.yaml")  # the repository's params/
+>>> p.municipality.id
 'erlangen'
 """
 

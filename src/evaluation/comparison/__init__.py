@@ -13,7 +13,9 @@ choice documented and reproducible, for each model municipality separately:
 5. :mod:`.sensitivity`: the impact estimate for alternative pools side by side;
 6. :mod:`.design`: all of it in one call, :func:`choose_comparisons`, keeping every step.
 
->>> from evaluation.comparison import Typology, ComparisonMatcher, balance_table  # doctest: +SKIP
+>>> from evaluation.comparison import Typology, ComparisonMatcher, balance_table
+>>> ComparisonMatcher(k=3).k
+3
 """
 
 from ._common import OKABE_ITO, ComparisonWarning, Plot

@@ -37,7 +37,10 @@ def generate(out_dir: str | Path = "data/demo", seed: int = 20251, scale: str = 
     programme effects off (same random draws otherwise: for tests of the effect placement).
 
     >>> import tempfile
-    >>> paths = generate(tempfile.mkdtemp() + "/demo", seed=1)  # doctest: +SKIP
+    >>> generate(tempfile.mkdtemp() + "/demo", scale="huge")  # the checks come before any work
+    Traceback (most recent call last):
+    ...
+    evaluation.errors.InputError: unknown scale 'huge' (expected one of ('default', 'national'), found 'huge')
     """
     if scale not in SCALES:
         raise InputError(f"unknown scale '{scale}'", expected=f"one of {SCALES}", found=scale)

@@ -12,7 +12,23 @@ try:
 except ImportError:  # pragma: no cover
     _highspy = None
 
-__all__ = ["solve_lp", "colwise"]
+__all__ = ["solve_lp", "colwise", "quiet_highs"]
+
+
+def quiet_highs():
+    """A HiGHS solver object that writes nothing to the console.
+
+    highspy's Python class ``highspy.Highs`` enables its callbacks in ``__init__``, and that writes
+    the solver banner ("Running HiGHS ... Copyright ...") to the process's stdout before
+    ``output_flag`` can be switched off: once per solver object, so once per table in a report
+    run. The compiled base class (``highspy._core._Highs``) has the same solver methods used here
+    (``setOptionValue``, ``passModel``, ``run``, ``changeColCost``, ``getSolution``, ...) without
+    that side effect; the wrapper is the fallback should a later highspy drop the base class.
+    """
+    core = getattr(getattr(_highspy, "_core", None), "_Highs", None)
+    h = core() if core is not None else _highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    return h
 
 
 def colwise(a) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -36,8 +52,7 @@ def solve_lp(c: np.ndarray, a_eq: sparse.spmatrix | None, b_eq: np.ndarray | Non
     n = len(c)
     m = 0 if a_eq is None else a_eq.shape[0]
     if _highspy is not None:
-        h = _highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = quiet_highs()
         h.setOptionValue("presolve", "off")
         lp = _highspy.HighsLp()
         lp.num_col_, lp.num_row_ = n, m

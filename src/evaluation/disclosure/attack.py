@@ -23,7 +23,7 @@ from scipy import sparse
 from scipy.optimize import linprog
 from scipy.sparse.csgraph import maximum_flow
 
-from ._lp import colwise
+from ._lp import colwise, quiet_highs
 from .structure import TableStructure
 
 __all__ = ["attack", "components", "cell_interval"]
@@ -92,8 +92,7 @@ class _Component:
         self._h = None
         self._last: int | None = None
         if _highspy is not None and self.A.shape[0]:
-            h = _highspy.Highs()
-            h.setOptionValue("output_flag", False)
+            h = quiet_highs()
             h.setOptionValue("presolve", "off")
             lp = _highspy.HighsLp()
             n, m = len(idx), self.A.shape[0]

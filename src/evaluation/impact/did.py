@@ -33,8 +33,9 @@ Example
 >>> from evaluation.impact.did import att_gt
 >>> sim = simulate_panel(n_units=60, seed=1, effect=2.0)
 >>> res = att_gt(sim.data, "y", "unit", "year", "first_treat")
->>> round(res.aggregate("simple").estimate, 1)
-2.0
+>>> agg = res.aggregate("simple")  # true effect 2.0: the 95 % interval covers it
+>>> round(agg.estimate, 1), bool(agg.ci_low < 2.0 < agg.ci_high)
+(2.2, True)
 """
 
 from __future__ import annotations

@@ -42,9 +42,11 @@ copyright and licence line, ``Stand``, the footnotes, the detected format and en
 
 Example (the Regionaldatenbank's 13211-02-05-4, see the project fixtures)::
 
-    >>> df = read_genesis("regionalstatistik_13211-02-05-4_2015-2020.csv")  # doctest: +SKIP
+    >>> from pathlib import Path
+    >>> csv = Path(__file__).parents[3] / "data/reference/regionalstatistik/regionalstatistik_13211-02-05-4_2015-2020.csv"
+    >>> df = read_genesis(csv)
     >>> df.query("region_code == '09562' and time == 2020 "
-    ...          "and variable == 'Arbeitslose | schwerbehindert'")["value"].item()  # doctest: +SKIP
+    ...          "and variable == 'Arbeitslose | schwerbehindert'")["value"].item()
     320.0
 """
 

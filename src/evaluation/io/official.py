@@ -25,8 +25,10 @@ Rostock 13003, Heidekreis 03358, Mainz-Bingen 07339, Ostalbkreis 08136) and all 
 comparison pool, with the licence attribution (Datenlizenz Deutschland – Namensnennung 2.0) and the
 caveat that Kreis level is coarser than three of the municipalities.
 
->>> panel = context_panel("regionalstatistik_13211-02-05-4_2015-2020.csv")  # doctest: +SKIP
->>> panel.values.query("area_id == '09562' and year == 2020 and indicator_id == 'arbeitslose_sb'").value.item()  # doctest: +SKIP
+>>> from pathlib import Path
+>>> table = Path(__file__).parents[3] / "data/reference/regionalstatistik/regionalstatistik_13211-02-05-4_2015-2020.csv"
+>>> panel = context_panel(table)
+>>> panel.values.query("area_id == '09562' and year == 2020 and indicator_id == 'arbeitslose_sb'").value.item()
 320.0
 """
 

@@ -524,9 +524,9 @@ def read_project(
 
     >>> from pathlib import Path
     >>> p = read_project(Path(__file__).parents[3] / "tests/data/fixtures/refi/nvivo_win_oltas.qdpx")
-    >>> (p.codings["text"] == [t[s:e] for t, s, e in zip(
+    >>> bool((p.codings["text"] == [t[s:e] for t, s, e in zip(
     ...     p.codings["source_id"].map(p.sources.set_index("source_id")["text"]),
-    ...     p.codings["start"], p.codings["end"])]).all()
+    ...     p.codings["start"], p.codings["end"])]).all())
     True
     """
     path = Path(path)

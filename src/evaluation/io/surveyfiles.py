@@ -18,9 +18,11 @@ Raw files are never modified.
 
 Example
 -------
->>> from evaluation.io.surveyfiles import read_survey            # doctest: +SKIP
->>> df, labels = read_survey("pallant_survey.sav")               # doctest: +SKIP
->>> labels.value_labels["sex"]                                   # doctest: +SKIP
+>>> from pathlib import Path
+>>> from evaluation.io.surveyfiles import read_survey
+>>> sav = Path(__file__).parents[3] / "tests/data/fixtures/survey/pallant_survey.sav"  # Pallant's file
+>>> df, labels = read_survey(sav)
+>>> labels.value_labels["sex"]
 {1: 'MALES', 2: 'FEMALES'}
 """
 

@@ -101,3 +101,14 @@ def test_capped_bars_and_small_samples_are_marked(erlangen_bundle):
     assert "Weniger als 30 Befragte" in html
     # every share >= 100 % is "erreicht"
     assert (t.loc[t["share"] >= 1, "status"] == "achieved").all()
+
+
+def test_without_the_official_table_the_kreis_section_says_so(erlangen_inputs):
+    from evaluation.analysis import analyse
+
+    params, dataset = erlangen_inputs
+    p = params.model_copy(update={"data": params.data.model_copy(update={"official_context": None})})
+    a = analyse(p, dataset, year=2025, parts=["official"])
+    assert a.official.available and a.official.table.empty
+    html = chapters.kontext(a).html()
+    assert "Kreisebene" in html and "nicht genannt oder liegt nicht vor" in html

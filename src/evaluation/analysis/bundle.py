@@ -368,7 +368,8 @@ class OfficialContext(Part):
 
     ``level`` is always ``"Kreis"``: these figures describe the Kreis the municipality belongs to.
     ``table``: ``year, count, value, pool_median, pool_q25, pool_q75`` (unemployed severely disabled
-    people and their share; the pool is all Kreise of the table). ``file``: the source table.
+    people and their share; the pool is all Kreise of the table). ``file``: the source table (an
+    empty ``table`` without ``error``: the parameter file names none, or it is not there).
     """
 
     level: str = "Kreis"

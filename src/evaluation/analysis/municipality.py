@@ -976,6 +976,10 @@ def official_panel(inp: Inputs):
 
 
 def official_part(inp: Inputs) -> b.OfficialContext:
+    rel = inp.params.data.official_context
+    if not rel or not (Path(rel) if Path(rel).is_absolute() else inp.project_root / rel).exists():
+        # not configured or not there: no error, the chapter says which table is missing
+        return b.OfficialContext(kreis=inp.params.municipality.kreis, file=str(rel or ""))
     panel, rel = official_panel(inp)
     kreis = inp.params.municipality.kreis
     summary = panel.summary("arbeitslose_sb_anteil")

@@ -58,6 +58,8 @@ def official_context(ctx: ReportContext) -> Section:
     sub = Section(_t("official_heading"), level=3)
     if o.error:
         return sub.add(Paragraph(_t("official_not_available", reason=o.error)))
+    if o.table.empty:
+        return sub.add(Paragraph(_t("official_missing", file=o.file or "–")))
     table = o.table
     kreis = o.kreis_name
     tbl = ctx.table_block(table, _t("official_caption_kreis", kreis=kreis), [

@@ -307,11 +307,34 @@ def suppress(
     cost:
         ``"count"`` (fewest cells) or ``"value"`` (smallest suppressed total).
 
+    Returns
+    -------
+    SuppressionResult
+        ``table`` with the suppressed cells set to NaN, ``status``/``flags``/``rule`` per cell,
+        ``n_primary``, ``n_secondary``; :meth:`SuppressionResult.audit` gives the interval an
+        attacker can derive for each suppressed cell by linear programming.
+
     Raises
     ------
     InputError
         Negative counts, non-numbers, or margins that do not add up (naming row, column, expected
         and found).
+
+    References
+    ----------
+    Hundepohl, A. et al. (2012). *Statistical Disclosure Control*. Wiley, ch. 4 (frequency and
+    dominance rules, secondary suppression by linear programming, the attacker's intervals).
+
+    Examples
+    --------
+    The counts 2 and 1 fall under the frequency rule; two further cells per row and column must go
+    so that the totals do not give them away:
+
+    >>> t = pd.DataFrame({"A": [2, 10, 12], "B": [8, 1, 9], "total": [10, 11, 21]},
+    ...                  index=["x", "y", "total"])
+    >>> r = suppress(t, totals="total")
+    >>> r.n_primary, r.n_secondary, bool(r.audit()["protected"].all())
+    (2, 4, True)
     """
     structure = _build(table, totals, row_total, col_total, row_hierarchy, col_hierarchy)
     structure.validate(allow_negative=False)

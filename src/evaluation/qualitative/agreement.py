@@ -229,8 +229,44 @@ def krippendorff_alpha(
     alpha = 1 - D_o / D_e: 1 is perfect agreement, 0 agreement at chance level. Units with fewer
     than two values are not pairable and drop out. ``value_domain`` orders categories for ordinal
     data given as text. ``n_boot`` bootstrap replications over units give ``se`` and ``ci``
-    (0 for none). Reference: Krippendorff (2011); the worked example gives 0.743 (nominal),
+    (0 for none).
+
+    Parameters
+    ----------
+    data : array-like or pandas.DataFrame
+        Coders in rows, units in columns; NaN (or None) where a coder did not code a unit.
+    level : {"nominal", "ordinal", "interval", "ratio"}
+        The level of measurement, which sets the difference function.
+    value_domain : sequence, optional
+        The categories in order (ordinal data given as text).
+    n_boot : int
+        Bootstrap replications over units for ``se`` and the percentile interval (0: none).
+    alpha : float
+        Significance level of the interval (``0.05``: 95 %), checked by
+        :func:`evaluation.results.check_alpha`. Not the coefficient, which is ``estimate``.
+    seed : int, optional
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    AgreementResult
+        ``estimate`` the coefficient (1 perfect, 0 chance), ``se``, ``ci_low``/``ci_high``,
+        ``n`` pairable units, ``observed``/``expected`` disagreement.
+
+    References
+    ----------
+    Krippendorff, K. (2011). Computing Krippendorff's alpha-reliability. Annenberg School for
+    Communication, University of Pennsylvania. Its worked example gives 0.743 (nominal),
     0.815 (ordinal), 0.849 (interval), 0.797 (ratio).
+
+    Examples
+    --------
+    >>> data = [[1, 2, 3, 3, 2, 1, 4, 1, 2, np.nan, np.nan, np.nan],
+    ...         [1, 2, 3, 3, 2, 2, 4, 1, 2, 5, np.nan, 3],
+    ...         [np.nan, 3, 3, 3, 2, 3, 4, 2, 2, 5, 1, np.nan],
+    ...         [1, 2, 3, 3, 2, 4, 4, 1, 2, 5, 1, np.nan]]
+    >>> round(krippendorff_alpha(data, level="ordinal", n_boot=0).estimate, 3)
+    0.815
     """
     alpha = check_alpha(alpha)
     if level not in ("nominal", "ordinal", "interval", "ratio"):
@@ -307,6 +343,30 @@ def percent_agreement(data, *, method: Literal["pairwise", "all"] = "pairwise",
     ``"pairwise"``: mean over units of the share of coder pairs that agree (two coders: the share
     of units coded alike). ``"all"``: share of units on which all coders that coded it agree (as
     R's ``irr::agree``). Standard error sd/sqrt(n) over units, normal interval clipped to [0, 1].
+
+    Parameters
+    ----------
+    data : array-like
+        Coders in rows, units in columns; NaN where a coder did not code a unit.
+    method : {"pairwise", "all"}
+        Agreement of coder pairs per unit, or of all coders of a unit.
+    alpha : float
+        Significance level of the interval, checked by :func:`evaluation.results.check_alpha`.
+
+    Returns
+    -------
+    AgreementResult
+        ``estimate`` the share of agreement (0..1), ``n`` the units coded by two or more coders.
+
+    References
+    ----------
+    Gamer, M., Lemon, J., Fellows, I. & Singh, P. (2019). irr: Various coefficients of interrater
+    reliability and agreement, function ``agree`` (R package).
+
+    Examples
+    --------
+    >>> percent_agreement([["a", "b", "a", "a"], ["a", "b", "b", "a"]]).estimate
+    0.75
     """
     alpha = check_alpha(alpha)
     p_i, counts, m, domain, n_coders = _unit_agreement(data)
@@ -329,7 +389,37 @@ def fleiss_kappa(data=None, *, counts=None, n_boot: int = 1000, alpha: float = 0
     (units x categories: how many coders put each unit in each category, as in Fleiss 1971).
     ``se`` is the standard error under the null hypothesis of no agreement beyond chance
     (Fleiss, Nee & Landis 1979), used for ``details['z']`` and ``details['p']``; ``ci`` is a
-    percentile bootstrap over units. Fleiss' (1971) diagnoses example gives 0.430.
+    percentile bootstrap over units.
+
+    Parameters
+    ----------
+    data : array-like, optional
+        Coders in rows, units in columns, no missing values.
+    counts : array-like, optional
+        Units x categories: how many coders chose each category for each unit.
+    n_boot : int
+        Bootstrap replications over units for the interval (0: none).
+    alpha : float
+        Significance level of the interval, checked by :func:`evaluation.results.check_alpha`.
+    seed : int, optional
+        Seed of the bootstrap.
+
+    Returns
+    -------
+    AgreementResult
+        ``estimate`` kappa, ``se`` under the null, ``ci_low``/``ci_high``, ``n`` the units.
+
+    References
+    ----------
+    Fleiss, J. L. (1971). Measuring nominal scale agreement among many raters. *Psychological
+    Bulletin* 76, 378-382 (the diagnoses example, 30 patients x 6 psychiatrists: 0.430);
+    Fleiss, Nee & Landis (1979), *Psychological Bulletin* 86, 974-977.
+
+    Examples
+    --------
+    >>> counts = [[3, 0], [0, 3], [2, 1], [3, 0], [0, 3]]   # 5 units, 3 coders, 2 categories
+    >>> round(fleiss_kappa(counts=counts, n_boot=0).estimate, 3)
+    0.732
     """
     alpha = check_alpha(alpha)
     if counts is None:
@@ -414,6 +504,34 @@ def cohens_kappa(a, b=None, *, weights: Literal[None, "linear", "quadratic"] = N
     error and interval of Fleiss, Cohen & Everitt (1969) as statsmodels computes them;
     ``details`` holds the test of kappa = 0 (``z``, ``p``). Weighted kappa needs ordered
     categories (numbers, or ``categories`` in order).
+
+    Parameters
+    ----------
+    a, b : array-like
+        The two coders' values per unit (or ``a`` a 2 x units table and ``b`` None).
+    weights : {None, "linear", "quadratic"}
+        Unweighted kappa, or weighted kappa with linear or quadratic disagreement weights.
+    categories : sequence, optional
+        The categories in order (needed for weighted kappa on text categories).
+    alpha : float
+        Significance level of the interval, checked by :func:`evaluation.results.check_alpha`.
+
+    Returns
+    -------
+    AgreementResult
+        ``estimate`` kappa, ``se`` and ``ci_low``/``ci_high`` (large-sample), ``n`` the units
+        both coders coded.
+
+    References
+    ----------
+    Cohen, J. (1960). A coefficient of agreement for nominal scales. *Educational and
+    Psychological Measurement* 20, 37-46; Cohen (1968), *Psychological Bulletin* 70, 213-220;
+    Fleiss, Cohen & Everitt (1969), *Psychological Bulletin* 72, 323-327.
+
+    Examples
+    --------
+    >>> round(cohens_kappa(["a", "a", "b", "b", "a"], ["a", "b", "b", "b", "a"]).estimate, 3)
+    0.615
     """
     alpha = check_alpha(alpha)
     from statsmodels.stats.inter_rater import cohens_kappa as sm_kappa

@@ -214,6 +214,13 @@ class Analysis(_Strict):
     primary_coder: str = Field(default="A", description="coder whose codings are counted (the other checks agreement)")
     agreement_min_overlap: float = Field(default=0.9, gt=0, le=1, description="segment overlap for coder agreement")
 
+    @field_validator("alpha", "pretrend_alpha", mode="before")
+    @classmethod
+    def _alpha(cls, v: Any) -> Any:
+        from .results import check_alpha
+
+        return check_alpha(v)  # 0 < alpha < 0.5: a confidence level such as 0.95 is refused
+
 
 class Params(_Strict):
     """A municipality's parameter file."""

@@ -134,3 +134,12 @@ def test_inference_text_is_the_method_used_and_p_respects_the_number_of_assignme
         assert f"{n_assign} möglichen Zuordnungen" in r.inference_label
         if "prediction interval" in r.inference:
             assert "Vorhersageintervall" in r.inference_label and "Permutationstest" in r.inference_label
+
+
+@pytest.mark.parametrize("bad", [0.95, 1.5, 0, -0.1])
+def test_analysis_alpha_is_a_significance_level(bad):
+    raw = {"municipality": {"id": "m", "name": "M", "kind": "Stadt", "state": "Bayern", "ags": ["09562000"],
+                            "kreis": "09562"},
+           "programme": {"start": 2017}, "report": {"year": 2025}, "analysis": {"alpha": bad}}
+    with pytest.raises(InputError, match="alpha"):
+        parse_params(raw)

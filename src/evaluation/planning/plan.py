@@ -11,6 +11,7 @@ module :mod:`evaluation.reporting.planning` only renders it):
 * ``areas``: the MDE per Sozialraum for indicators with Sozialraum values (the Sozialraum's own
   noise against the whole-town pool);
 * ``survey``: the next wave's respondents per Sozialraum for the precision asked and the MDE they give;
+  ``survey_focus`` the survey indicator the report details (:func:`survey_focus`);
 * ``recommendations``: what to measure more often or more finely, as text keys with their fields
   (German wording in ``texts/planning.yaml``).
 
@@ -61,6 +62,7 @@ class MunicipalityPlan:
     survey: pd.DataFrame
     recommendations: tuple[tuple[str, dict], ...]
     assumptions: tuple[str, ...] = ASSUMPTIONS
+    survey_focus: str | None = None
     curves: dict = field(default_factory=dict, repr=False)
     notes: tuple[str, ...] = ()
 
@@ -221,7 +223,7 @@ def plan_municipality(params, dataset, *, year: int | None = None, pool: Pool | 
             s = survey_design[(survey_design["indicator_id"] == ind_id) & (survey_design["area_id"] == mid)]
             if len(s):
                 mde = float(s["mde"].iloc[0])
-                row.update(mde=mde, mde_kind="survey", n_comparison=0, last_year=int(s["wave"].iloc[0]))
+                row.update(mde=mde, mde_kind="survey", last_year=int(s["wave"].iloc[0]))
         else:
             row_notes.append("output indicator of the programme itself: counted, not estimated against a comparison")
         if tgt is not None and ind.source_type in PANEL_SOURCES:
@@ -251,11 +253,13 @@ def plan_municipality(params, dataset, *, year: int | None = None, pool: Pool | 
         survey_design = survey_design.assign(area_name=survey_design["area_id"].map(names).fillna(params.municipality.name),
                                              name=survey_design["indicator_id"].map(
                                                  lambda i: register[i].name if i in register else i))
-    recs = recommendations(table, area_table, survey_design, municipality_id=mid)
+    focus = survey_focus(table, survey_design)
+    recs = recommendations(table, area_table, survey_design, municipality_id=mid, focus=focus)
     demo = bool(params.report.demo or dataset.is_synthetic)
     return MunicipalityPlan(municipality_id=mid, name=params.municipality.name, year=year, programme_start=start,
                             demo=demo, pool=pool_obj, alpha=alpha, power=power, half_width=half_width, indicators=table,
                             areas=area_table, survey=survey_design, recommendations=recs, curves=curves,
+                            survey_focus=focus,
                             notes=tuple(notes))
 
 
@@ -264,15 +268,28 @@ def _apply(row: dict, feas: FeasibilityResult) -> None:
                probability=feas.probability, needed_effect=feas.needed_effect, verdict=feas.verdict)
 
 
+def survey_focus(indicators: pd.DataFrame, survey: pd.DataFrame) -> str | None:
+    """The survey indicator whose target is hardest to show (largest MDE per effect needed; a target
+    already reached counts as easiest), else the first survey indicator; None without a survey."""
+    if survey.empty:
+        return None
+    t = indicators[(indicators["mde_kind"] == "survey") & indicators["target"].notna()]
+    if len(t):
+        ratio = (t["mde"] / t["needed_effect"].where(t["needed_effect"] > 0)).fillna(0.0)
+        return str(t["indicator_id"].to_numpy()[int(np.argmax(ratio.to_numpy()))])
+    return str(survey["indicator_id"].iloc[0])
+
+
 def recommendations(indicators: pd.DataFrame, areas: pd.DataFrame, survey: pd.DataFrame, *,
-                    municipality_id: str) -> tuple[tuple[str, dict], ...]:
+                    municipality_id: str, focus: str | None = None) -> tuple[tuple[str, dict], ...]:
     """What to measure more often or more finely, from the plan's tables (rule in the docstring lines).
 
     * a target not detectable with a panel indicator -> more comparison municipalities or years, or a
       finer measure (``panel_not_detectable``);
     * a target not detectable with a survey indicator -> a larger or more frequent wave (``survey_not_detectable``);
     * a target reachable without an effect -> the target does not show the programme's work (``trend_reaches``);
-    * Sozialräume whose survey precision misses the one asked -> respondents needed there (``survey_areas``);
+    * Sozialräume whose survey precision for the focus indicator (:func:`survey_focus`) misses the one
+      asked -> respondents of its subgroup needed there (``survey_areas``);
     * Sozialraum MDEs more than twice the whole town's -> measures in one Sozialraum need a
       Sozialraum-level comparison or a longer series (``area_mde``).
     """
@@ -285,12 +302,15 @@ def recommendations(indicators: pd.DataFrame, areas: pd.DataFrame, survey: pd.Da
         elif r.verdict == "reachable_without_effect":
             out.append(("trend_reaches", {"indicator_id": r.indicator_id, "name": r.name, "unit": r.unit,
                                           "probability": r.probability}))
-    if not survey.empty:
-        a = survey[(survey["area_id"] != municipality_id) & (survey["n_needed"] > survey["n"])]
+    if not survey.empty and focus is not None:
+        a = survey[(survey["indicator_id"] == focus) & (survey["area_id"] != municipality_id)
+                   & (survey["n_needed"] > survey["n"])]
         if len(a):
-            worst = a.groupby("area_id").agg(n=("n", "max"), n_needed=("n_needed", "max"))
-            worst = worst.assign(area_name=a.groupby("area_id")["area_name"].first() if "area_name" in a else worst.index)
-            out.append(("survey_areas", {"areas": worst.reset_index().to_dict("records"),
+            cols = ["area_id", "n", "n_needed"] + (["area_name"] if "area_name" in a else [])
+            out.append(("survey_areas", {"indicator_id": focus,
+                                         "name": a["name"].iloc[0] if "name" in a else focus,
+                                         "subgroup": str(a["subgroup"].iloc[0]) if "subgroup" in a else "all",
+                                         "areas": a[cols].to_dict("records"),
                                          "half_width": float(survey["half_width"].iloc[0])}))
     if not areas.empty and "town_mde" in areas:
         big = areas[areas["mde"] > 2 * areas["town_mde"]]

@@ -49,7 +49,7 @@ SURVEY_ITEMS: dict[str, tuple[str, tuple[float, ...], str]] = {
     "wahlbeteiligung_mb": ("wahl", (1,), "disabled"),
 }
 
-COLUMNS = ["indicator_id", "area_id", "wave", "n", "share", "deff", "kish_deff", "deff_used"]
+COLUMNS = ["indicator_id", "subgroup", "area_id", "wave", "n", "share", "deff", "kish_deff", "deff_used"]
 _SUBGROUP = {"all": None, "disabled": 1, "not_disabled": 0}
 
 
@@ -73,7 +73,8 @@ def last_wave_design(responses: pd.DataFrame, municipality_id: str, *, items: Ma
 
     ``responses``: the ``survey_responses`` contract table (any municipalities; ``wave``, ``area_id``,
     ``stratum``, ``psu``, ``design_weight``, ``has_disability`` and the item columns). Returns one row
-    per indicator and area (``area_id`` = the municipality for the whole town): indicator_id, area_id,
+    per indicator and area (``area_id`` = the municipality for the whole town): indicator_id, subgroup
+    (whom the share counts: all | disabled | not_disabled), area_id,
     wave, n (respondents of the subgroup with an answer), share (weighted, fraction), deff (design-based,
     of that domain), kish_deff, deff_used (the municipality's design-based deff of the indicator, also for
     its Sozialräume, whose own estimates rest on too few PSUs; Kish's where none can be estimated).
@@ -119,7 +120,7 @@ def last_wave_design(responses: pd.DataFrame, municipality_id: str, *, items: Ma
         kd = kish_deff(w[in_dom])
         deff = float(est["deff"])
         used = deff if np.isfinite(deff) and deff > 0 else kd
-        rows.append({"indicator_id": ind, "area_id": area, "wave": wave, "n": int(est["n"]),
+        rows.append({"indicator_id": ind, "subgroup": items[ind][2], "area_id": area, "wave": wave, "n": int(est["n"]),
                      "share": float(est["estimate"]), "deff": deff, "kish_deff": kd, "deff_used": used})
     out = pd.DataFrame(rows, columns=COLUMNS)
     # a Sozialraum's own design effect rests on a few dozen respondents and a handful of PSUs and

@@ -198,22 +198,18 @@ def survey(plan, sink: TableSink | None = None) -> Section:
     if s.empty:
         return sec.add(Paragraph(_t("survey.none", name=plan.name)))
     sec.add(Paragraph(_t("survey.intro", wave=int(s["wave"].iloc[0]), half_width=_num(s["half_width"].iloc[0], 0))))
-    # the survey indicator with a target that is hardest to show (largest MDE / needed), else the first
-    t = plan.indicators[(plan.indicators["mde_kind"] == "survey") & plan.indicators["target"].notna()]
-    if len(t):
-        ratio = (t["mde"] / t["needed_effect"].where(t["needed_effect"] > 0)).fillna(np.inf)
-        ind = str(t.loc[ratio.idxmax(), "indicator_id"])
-    else:
-        ind = str(s["indicator_id"].iloc[0])
+    ind = plan.survey_focus or str(s["indicator_id"].iloc[0])
     sub = s[s["indicator_id"] == ind].copy()
     sub["share_pct"] = 100 * sub["share"]
-    sub = _finite(sub, ["share_pct", "deff", "kish_deff", "precision_now", "mde", "mde_needed"])
+    sub = _finite(sub, ["share_pct", "deff_used", "kish_deff", "precision_now", "mde", "mde_needed"])
     label = sub["name"].iloc[0] if "name" in sub else ind
-    sec.add(Paragraph(_t("survey.which", indicator=label)))
+    subgroup = str(sub["subgroup"].iloc[0]) if "subgroup" in sub else "all"
+    sec.add(Paragraph(_t("survey.which", indicator=label) + " " + _t(f"survey.subgroup.{subgroup}")))
     area_col = "area_name" if "area_name" in sub else "area_id"
     sec.add(Table(sub.reset_index(drop=True), _t("survey.caption", indicator=label), [
         ColumnSpec(area_col, _t("survey.col_area")), ColumnSpec("n", _t("survey.col_n"), "count"),
-        ColumnSpec("share_pct", _t("survey.col_share"), "number", 0), ColumnSpec("deff", _t("survey.col_deff"), "number", 2),
+        ColumnSpec("share_pct", _t("survey.col_share"), "number", 0),
+        ColumnSpec("deff_used", _t("survey.col_deff"), "number", 2),
         ColumnSpec("kish_deff", _t("survey.col_kish"), "number", 2),
         ColumnSpec("precision_now", _t("survey.col_precision"), "number", 1),
         ColumnSpec("n_needed", _t("survey.col_n_needed"), "count"), ColumnSpec("mde", _t("survey.col_mde"), "number", 1),
@@ -234,7 +230,8 @@ def recommendations(plan) -> Section:
             areas_txt = ", ".join(_t("recommendations.survey_area_item", sozialraum=a.get("area_name", a["area_id"]),
                                      n_needed=format_number(int(a["n_needed"])), n=format_number(int(a["n"])))
                                   for a in f["areas"])
-            items.append(_t("recommendations.survey_areas", half_width=_num(f["half_width"], 0), areas=areas_txt))
+            items.append(_t("recommendations.survey_areas", half_width=_num(f["half_width"], 0), areas=areas_txt,
+                            name=f.get("name", ""), group=_t(f"survey.group.{f.get('subgroup', 'all')}")))
         elif key == "trend_reaches":
             items.append(_t("recommendations.trend_reaches", name=f["name"], probability=_num(100 * f["probability"], 0)))
         elif key == "area_mde":

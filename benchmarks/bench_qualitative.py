@@ -68,7 +68,7 @@ def make_tables(n_docs=200, n_codings=100_000, seed=0):
     codebook = pd.DataFrame(rows)
     codebook["path"] = None
     texts = []
-    for d in range(n_docs):
+    for _d in range(n_docs):
         words = rng.choice(WORDS, 3000)
         breaks = np.where(rng.random(3000) < 0.05, "\r\n", " ")
         texts.append("".join(w + b for w, b in zip(words, breaks)))

@@ -60,7 +60,7 @@ def bench_estimates(n: int, rng: np.random.Generator) -> None:
     data = {"stratum": stratum.astype(str), "psu": psu.astype(str), "design_weight": rng.uniform(5, 50, n),
             "domain": rng.integers(0, 20, n).astype(str)}
     items = [f"q{i:02d}" for i in range(50)]
-    for i, name in enumerate(items):
+    for _i, name in enumerate(items):
         y = rng.integers(1, 6, n).astype(float)
         y[rng.random(n) < 0.03] = np.nan
         data[name] = y

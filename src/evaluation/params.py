@@ -150,7 +150,7 @@ class Comparison(_Strict):
     impact_method: str | None = Field(default=None, description="override of the reports' default inference method")
 
     @model_validator(mode="after")
-    def _list_needs_ids(self) -> "Comparison":
+    def _list_needs_ids(self) -> Comparison:
         if self.pool == "list" and not self.municipalities:
             raise ValueError("pool 'list' needs the ids under 'municipalities'")
         return self
@@ -165,7 +165,7 @@ class Target(_Strict):
     target_year: int = Field(ge=2000, le=2100)
 
     @model_validator(mode="after")
-    def _order(self) -> "Target":
+    def _order(self) -> Target:
         if self.target_year <= self.baseline_year:
             raise ValueError(f"target_year {self.target_year} must come after baseline_year {self.baseline_year}")
         return self

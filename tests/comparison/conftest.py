@@ -85,7 +85,7 @@ def simulate(n_per_type=(12, 20, 30, 45), seed: int = 7) -> Sim:
         u = dict(population=pop * np.exp(rng.normal(0, 0.25)), density=dens * np.exp(rng.normal(0, 0.25)),
                  share_65plus=old + rng.normal(0, 0.8), unemployment_rate=unemp + rng.normal(0, 0.5),
                  share_severely_disabled=sbd + rng.normal(0, 0.4), tax_revenue_per_capita=tax + rng.normal(0, 60))
-        for k, year in enumerate(YEARS):
+        for year in YEARS:
             struct_rows.append({"municipality_id": mid, "year": year,
                                 **{v: (u[v] * (1 + 0.002 * (year - 2012)) if v in ("population", "density")
                                        else u[v] + rng.normal(0, 0.05)) for v in VARIABLES}})

@@ -271,7 +271,7 @@ class ComparisonMatcher:
         self.seed = seed
 
     @classmethod
-    def from_params(cls, params: Mapping[str, Any] | Any, **overrides: Any) -> "ComparisonMatcher":
+    def from_params(cls, params: Mapping[str, Any] | Any, **overrides: Any) -> ComparisonMatcher:
         """A matcher configured from a parameter file's ``comparison`` section (dict or pydantic model)."""
         p = params.model_dump() if hasattr(params, "model_dump") else dict(params)
         kw: dict[str, Any] = {"method": p.get("method", "nearest_neighbour"), "k": int(p.get("k", 10)),
@@ -301,7 +301,7 @@ class ComparisonMatcher:
         features: pd.DataFrame,
         model_ids: Iterable[str] | str,
         candidates: Iterable[str] | None = None,
-    ) -> "ComparisonMatcher":
+    ) -> ComparisonMatcher:
         """Match every model municipality in ``model_ids`` against the candidates.
 
         ``features``: feature table (index or column ``municipality_id``), e.g. from

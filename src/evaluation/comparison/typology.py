@@ -276,7 +276,7 @@ class Typology:
         return list(range(lo, hi + 1))
 
     # -- fitting --------------------------------------------------------------------------------
-    def fit(self, features: pd.DataFrame) -> "Typology":
+    def fit(self, features: pd.DataFrame) -> Typology:
         """Fit on a feature table (one row per municipality, index or column ``municipality_id``)."""
         from sklearn.cluster import KMeans
         from sklearn.metrics import calinski_harabasz_score, davies_bouldin_score, silhouette_score

@@ -22,6 +22,7 @@ from .process import (make_events, make_index, make_measures, make_network, make
                       process_indicators)
 from .qualitative import make_qualitative
 from .survey import make_survey
+from datetime import UTC
 
 SCALES = ("default", "national")
 IV_COLUMNS = ["municipality_id", "area_id", "year", "indicator_id", "numerator", "denominator", "value",
@@ -431,10 +432,10 @@ def _write_qdpx(d: Path, codebook, sources, docs: dict, codings) -> None:
 
     The creation time is fixed, so the same seed gives the same bytes.
     """
-    from datetime import datetime, timezone
+    from datetime import datetime
 
     from ..io.refi import project_from_tables, write_project
 
     src = sources.assign(text=sources["source_id"].map(docs))
     project = project_from_tables(codebook, src, codings, name="Musterdaten Kommune Inklusiv (synthetisch)")
-    write_project(project, d / "qualitative" / "musterdaten.qdpx", created=datetime(2025, 1, 1, tzinfo=timezone.utc))
+    write_project(project, d / "qualitative" / "musterdaten.qdpx", created=datetime(2025, 1, 1, tzinfo=UTC))

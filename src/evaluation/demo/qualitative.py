@@ -189,7 +189,7 @@ def make_qualitative(munis, areas, rng, rng_coders):
     cod_a = pd.DataFrame(codings)
     # coder B on an overlap subset (at least one document per municipality)
     overlap = []
-    for mid, g in src.groupby("municipality_id", sort=False):
+    for _mid, g in src.groupby("municipality_id", sort=False):
         k = max(1, int(round(OVERLAP_SHARE * len(g))))
         overlap += list(rng_coders.choice(g["source_id"].to_numpy(), size=k, replace=False))
     overlap = sorted(overlap)

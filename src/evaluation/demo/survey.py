@@ -91,7 +91,7 @@ def _population(mid, wave, areas_m, struct_row, type_, rng):
     area_idx = np.repeat(np.arange(len(n_area)), n_area)
     age = np.empty(adults, dtype=np.int64)
     start = 0
-    for a, k in enumerate(n_area):
+    for k in n_area:
         pa = rng.dirichlet(base_age * 300)
         age[start:start + k] = rng.choice(4, size=k, p=pa)
         start += k
@@ -223,7 +223,7 @@ def make_survey(munis, structure, areas, eff, rng_pop, rng_sample, rng_items, ef
                     pv[ind] = float(items[col][mask].mean())
                     continue
                 pv[ind] = float(100 * rule(items[col][mask]).mean())
-            for item, (ind, who) in ITEM_EFFECTS.items():
+            for item, (ind, _who) in ITEM_EFFECTS.items():
                 p0, p, y0 = cf[item]
                 mask = subsets["disabled" if ind == "teilhabe_freizeit" else "all"]
                 cv[ind] = float(100 * y0[mask].mean())

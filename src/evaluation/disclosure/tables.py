@@ -412,7 +412,7 @@ def suppress_linked(
     cell, suppressed in all of them, and the pattern is safe against an attacker who combines
     every relation of every table (Hundepohl et al. 2012, sec. 4.4.5, linked tables)."""
     parts = []
-    for t, lt in enumerate(tables):
+    for _t, lt in enumerate(tables):
         s = TableStructure.from_frame(lt.frame, row_total=lt.row_total, col_total=lt.col_total)
         s.validate()
         s.keys = [lt.key(r, c) for r, c in s.keys]

@@ -407,7 +407,7 @@ def rake(
     history: list[float] = []
     err = np.inf
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (it is the iteration count after the loop)
         for c, t in zip(codes, targets):
             current = np.bincount(c, weights=w, minlength=len(t))
             w *= (t / current)[c]
@@ -478,7 +478,7 @@ def trim_weights(
     capped = np.zeros(len(w), bool)
     floored = np.zeros(len(w), bool)
     it = 0
-    for it in range(1, max_iter + 1):
+    for it in range(1, max_iter + 1):  # noqa: B007 (it is the iteration count after the loop)
         changed = False
         if hi is not None:
             over = (w > hi * (1 + 1e-12)) & ~capped

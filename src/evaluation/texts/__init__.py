@@ -8,14 +8,14 @@ returns the string; ``str.format`` fields are filled from keyword arguments.
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import cache
 from importlib import resources
 from typing import Any
 
 import yaml
 
 
-@lru_cache(maxsize=None)
+@cache
 def _load(area: str) -> dict[str, Any]:
     try:
         raw = resources.files(__name__).joinpath(f"{area}.yaml").read_text(encoding="utf-8")

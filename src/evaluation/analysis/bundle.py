@@ -217,8 +217,8 @@ class Effects(Part):
     event_study: ``indicator_id, event_time, estimate, ci_low, ci_high`` (years relative to the start).
     synth_series: ``indicator_id, year, observed, synthetic``.
     synth_weights: ``indicator_id, donor, donor_name, weight`` (weights > 0.001, largest five).
-    sensitivity: the first headline effect per pool: ``indicator_id, pool, n_comparison, estimate,
-        ci_low, ci_high``.
+    sensitivity: the first headline effect per pool (``all`` applicants, ``used`` = the report's
+        pool): ``indicator_id, pool, n_comparison, estimate, ci_low, ci_high``.
     simulation: the impact simulation study (``evaluation/data/impact_simulation.csv``) if present.
     alpha: error level used.
     """

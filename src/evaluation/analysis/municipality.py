@@ -567,13 +567,13 @@ def _diagnostics(inp: Inputs, indicator_id: str, pool: list[str], row: dict, eve
 
 
 def sensitivity(inp: Inputs, indicator_id: str, comparison: b.Comparison) -> pd.DataFrame:
-    """The first headline effect once per pool: all applicants, the pool used, the same type."""
+    """The first headline effect once per pool: all applicants (``all``) and the pool the report uses (``used``)."""
     from ..comparison.sensitivity import pool_sensitivity
 
     mid = inp.municipality_id
     pools = {"all": {mid: inp.applicants}}
-    if comparison.rule in ("matched", "type_fallback", "list", "same_type"):
-        pools[{"type_fallback": "matched"}.get(comparison.rule, comparison.rule)] = {mid: comparison.ids}
+    if comparison.rule != "all":
+        pools["used"] = {mid: comparison.ids}  # the pool of every other estimate in the report
     m = inp.municipalities
     munis = m[m["municipality_id"].isin([mid, *inp.applicants])]
     t = pool_sensitivity(inp.town_values, munis, indicator_id, pools, seed=inp.seed, draws=inp.choices.draws,

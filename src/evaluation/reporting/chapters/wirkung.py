@@ -280,8 +280,8 @@ def sensitivity_section(ctx: ReportContext) -> Section:
     sub = Section(_t("sensitivity_heading"), level=3)
     ind = ctx.a.effects.table.set_index("indicator_id")
     name = ind.at[t["indicator_id"].iloc[0], "name"] if t["indicator_id"].iloc[0] in ind.index else ""
-    t = t.assign(pool_label=t["pool"].map(lambda p: _t(f"pool_label_{p}") if p in ("all", "same_type", "matched")
-                                          else _t(f"pool_{p}")))
+    t = t.assign(pool_label=t["pool"].map(lambda p: _t("pool_label_used", pool=pool_text(ctx)) if p == "used"
+                                          else _t(f"pool_label_{p}")))
     return sub.add(ctx.table_block(t, _t("sensitivity_caption", indicator=name), [
         ColumnSpec("pool_label", _t("col_pool")), ColumnSpec("n_comparison", _t("col_n_control"), "number", 0),
         ColumnSpec("estimate", _t("col_estimate"), "number", 2),

@@ -191,10 +191,13 @@ READER_TEXT_RULES: list[tuple[str, str]] = [
 ]
 _READER_RULES = [(re.compile(p), what) for p, what in READER_TEXT_RULES]
 #: text a reader sees that looks like an identifier but is meant: file names, e-mail, URLs
-_ALLOWED = re.compile(r"\S+\.(?:csv|json|html|pdf|yaml|qdpx|xlsx)\b|\S+@\S+|https?://\S+|www\.\S+")
+_ALLOWED = re.compile(r"\S+\.(?:csv|json|html|pdf|yaml|qdpx|xlsx)\b|\S+@\S+|https?://\S+|www\.\S+|"
+                      r"(?:Version|Werkbank|Lizenz|Tabelle|Abschnitt)\s+\d+(?:\.\d+)+")
+#: rules that do not apply to CSV files, which are machine-readable (decimal point by design)
+_CSV_EXEMPT = {"an English decimal point ('2.5')"}
 
 
-def reader_text_problems(text_: str, where: str = "") -> list[str]:
+def reader_text_problems(text_: str, where: str = "", *, skip: set[str] | frozenset[str] = frozenset()) -> list[str]:
     """Reader-facing text that a report must not contain: raw identifiers, float years, thousands
     separators in years, English library strings, unresolved plurals and number/noun slips.
 
@@ -203,6 +206,8 @@ def reader_text_problems(text_: str, where: str = "") -> list[str]:
     clean = _ALLOWED.sub(" ", text_)
     out = []
     for pattern, what in _READER_RULES:
+        if what in skip:
+            continue
         for m in pattern.finditer(clean):
             ctx = clean[max(0, m.start() - 40):m.end() + 40].replace("\n", " ")
             out.append(f"{where}: {what}: '{m.group(0)}' in '…{ctx}…'")
@@ -256,5 +261,5 @@ def scan_table_csv(path: str | Path) -> list[str]:
             bad = frame[col][(frame[col] != "") & ~frame[col].str.fullmatch(r"\d{4}(?:–\d{4})?")]
             out += [f"{path.name}: column '{col}' holds '{v}', not a whole year" for v in bad.head(3)]
     cells = "\n".join(v for col in frame.columns if col != "hash" for v in frame[col] if v)
-    out += reader_text_problems(cells, path.name)
+    out += reader_text_problems(cells, path.name, skip=_CSV_EXEMPT)
     return out

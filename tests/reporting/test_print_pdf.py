@@ -96,4 +96,11 @@ def test_pdf_is_tagged_with_an_outline(printed):
         pytest.skip("pdfinfo missing")
     info = subprocess.run(["pdfinfo", str(pdf)], capture_output=True, text=True, check=True).stdout
     assert re.search(r"^Tagged:\s+yes", info, re.M), info
-    assert b"/Outlines" in pdf.read_bytes()
+    raw = pdf.read_bytes()
+    assert b"/Outlines" in raw and b"/Lang" in raw
+    # the structure tree (Chromium's generateTaggedPDF) has headings, tables with header cells, and
+    # figures that carry their alternative text (/Alt), so a screen reader gets what the HTML gives
+    struct = subprocess.run(["pdfinfo", "-struct", str(pdf)], capture_output=True, text=True, check=True).stdout
+    for tag in ("H1", "H2", "Table", "TH", "TD", "Figure", "L", "LI"):
+        assert re.search(rf"^\s+{tag}\b", struct, re.M), tag
+    assert raw.count(b"/Alt") >= struct.count("Figure\n") // 2 > 0

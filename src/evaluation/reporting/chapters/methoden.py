@@ -50,7 +50,9 @@ def methoden(bundle, sink=None) -> Section:
         meth.add(Section(title, [Paragraph(text("indicators", key))], level=4))
     ch = a.meta.choices.get("analysis", {})
     meth.add(Section(_t("wording_heading"), [Paragraph(_t(
-        "wording_rule", max_failures=ch.get("balance_max_failures", 0), smd=fmt_de(ch.get("smd_threshold", 0.1), 2),
+        "wording_rule", balance_rule=_t("balance_rule_none" if not ch.get("balance_max_failures", 0)
+                                        else "balance_rule_some", max_failures=ch.get("balance_max_failures", 0),
+                                        smd=fmt_de(ch.get("smd_threshold", 0.1), 2)),
         pretrend_alpha=fmt_de(ch.get("pretrend_alpha", 0.1), 2),
         perfect=fmt_de(ch.get("perfect_fit_ratio", 0.1), 2)))], level=4))
     meth.add(simulation_section(ctx))
@@ -91,6 +93,8 @@ def choices_section(ctx: ReportContext) -> Section:
 def inputs_section(ctx: ReportContext) -> Section:
     sub = Section(_t("inputs_heading"), level=3)
     sub.add(Paragraph(_t("inputs_text")))
+    if ctx.a.meta.inputs.empty:
+        return sub
     return sub.add(ctx.table_block(ctx.a.meta.inputs, _t("inputs_caption"), [
         ColumnSpec("file", _t("col_file")), ColumnSpec("rows", _t("col_rows"), "number", 0),
         ColumnSpec("hash", _t("col_hash"))], name="eingangsdaten", row_header="file"))

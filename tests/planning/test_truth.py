@@ -65,4 +65,4 @@ def test_power_matches_detection_at_the_injected_effect(world, monkeypatch):
 @pytest.mark.parametrize("indicator_id,mid,multiple", [("inklusionsanteil", "nieder_olm", 1.0),
                                                        ("arbeitslose_sb_anteil", "schwaebisch_gmuend", 0.5)])
 def test_power_matches_detection_elsewhere(world, monkeypatch, indicator_id, mid, multiple):
-    _check(world, monkeypatch, indicator_id, mid, multiple, draws=150)
+    _check(world, monkeypatch, indicator_id, mid, multiple, draws=100)

@@ -173,10 +173,11 @@ def quote_sources(quotes: pd.DataFrame, sources: pd.DataFrame) -> pd.DataFrame:
         row = src.loc[sid]
         kind = str(row["kind"]) if str(row["kind"]) in ("interview", "workshop", "begehung") else "other"
         kind_label = _text("qualitative", f"source_kinds.{kind}")
-        case = row.get("case_id") if "case_id" in src.columns else None
-        role = _text("qualitative", f"roles.{kind}", k=numbers.get(str(case), "")).strip()
-        if "role" in src.columns and isinstance(row.get("role"), str) and row.get("role").strip():
-            role = f"{row['role'].strip()} ({role})" if kind == "interview" else row["role"].strip()
+        case_of_row = row.get("case_id") if "case_id" in src.columns else None
+        role = _text("qualitative", f"roles.{kind}", k=numbers.get(str(case_of_row), "")).strip()
+        given = row.get("role") if "role" in src.columns else None
+        if isinstance(given, str) and given.strip():
+            role = f"{given.strip()} ({role})" if kind == "interview" else given.strip()
         year = int(row["year"]) if pd.notna(row["year"]) else pd.NA
         kinds.append(kind_label)
         roles.append(role)

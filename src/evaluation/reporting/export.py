@@ -154,7 +154,9 @@ def split_print_sections(body: str) -> tuple[str, list[str]]:
     on screen), and the print copies, whose ids (and the ``aria-labelledby`` pointing to them) get the
     prefix ``druck-`` so that no id is used twice.
     """
-    out, copies, pos = [], [], 0
+    out: list[str] = []
+    copies: list[str] = []
+    pos = 0
     opener = '<section class="print-appendix"'
     while True:
         start = body.find(opener, pos)

@@ -220,7 +220,7 @@ def forest(ax: Any, data: pd.DataFrame, *, label: str, estimate: str, lower: str
     for yy, name in zip(ypos, rows):
         if name not in d.index:
             continue
-        r = d.loc[name]
+        r = {str(k): v for k, v in d.loc[name].to_dict().items()}
         est, lo, hi = float(r[estimate]), float(r[lower]), float(r[upper])
         clear = np.isfinite(lo) and np.isfinite(hi) and (lo > reference or hi < reference)
         colour = OKABE_ITO[0] if name not in highlight else OKABE_ITO[5]

@@ -82,7 +82,7 @@ def interpretation(octx: OverviewContext) -> list[str]:
               if not c.a.targets.error and not c.a.targets.table.empty]
     if len(frames) > 1:
         t = pd.concat(frames)
-        everywhere = [n for n, g in t.groupby("name") if g["m"].nunique() == len(frames) and (g["status"] == "off_track").all()]
+        everywhere = [str(n) for n, g in t.groupby("name") if g["m"].nunique() == len(frames) and (g["status"] == "off_track").all()]
         if everywhere:
             out.append(_t("interp_common_off", names=_names(sorted(everywhere))))
     eff = [c.a.effects.headline().assign(m=c.name) for c in octx.contexts if not c.a.effects.error]

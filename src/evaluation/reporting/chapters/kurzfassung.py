@@ -15,6 +15,7 @@ from ``targets``, measures from ``process``, effects, verdicts and reasons from 
 from __future__ import annotations
 
 import math
+from typing import Any
 
 import pandas as pd
 
@@ -33,7 +34,11 @@ def _t(key: str, **kw) -> str:
     return text("report", f"kurzfassung.{key}", **kw)
 
 
-def _num(v) -> bool:
+def _records(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    return [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+
+
+def _num(v: Any) -> bool:
     return v is not None and not (isinstance(v, float) and math.isnan(v)) and v is not pd.NA
 
 
@@ -130,15 +135,17 @@ def effects_section(ctx: ReportContext) -> Section:
         return sub.add(Paragraph(_t("no_effects", reason=_t("no_headline"))))
     sub.add(Paragraph(_t("effects_intro", n_pool=a.comparison.n_pool)))
     items = []
-    for row in head.itertuples():
-        if not _num(row.estimate):
-            items.append(_t("effect_missing", indicator=row.name, verdict=verdict_label(row.verdict)))
+    for row in _records(head):
+        est = row["estimate"]
+        if not _num(est):
+            items.append(_t("effect_missing", indicator=row["name"], verdict=verdict_label(str(row["verdict"]))))
             continue
-        items.append(_t("effect_plain", indicator=row.name, abs=fmt_de(abs(row.estimate), 2), unit=row.unit_label,
-                        side=_t("side_up") if row.estimate > 0 else _t("side_down") if row.estimate < 0 else _t("side_none"),
-                        low=fmt_de(row.ci_low, 2), high=fmt_de(row.ci_high, 2),
-                        direction=text("report", f"wirkung.direction.{row.direction}"),
-                        evidence=_t(f"evidence.{row.verdict}")))
+        est = float(est)
+        items.append(_t("effect_plain", indicator=row["name"], abs=fmt_de(abs(est), 2), unit=row["unit_label"],
+                        side=_t("side_up") if est > 0 else _t("side_down") if est < 0 else _t("side_none"),
+                        low=fmt_de(row["ci_low"], 2), high=fmt_de(row["ci_high"], 2),
+                        direction=text("report", f"wirkung.direction.{row['direction']}"),
+                        evidence=_t(f"evidence.{row['verdict']}")))
     return sub.add(BulletList(items))
 
 
@@ -152,10 +159,10 @@ def caveats(ctx: ReportContext) -> list[str]:
     if not a.effects.error:
         head = a.effects.headline()
         said = {"balance_failed"} if (not c.error and c.balance_passed is False) else set()
-        for row in head.itertuples():
-            keys = [k for k in str(row.reasons or "").split(";") if k and k not in said]
-            if keys and row.verdict in ("not_interpretable", "indication", "unclear"):
-                out.append(_t("caveat_effect", indicator=row.name, verdict=verdict_label(row.verdict),
+        for row in _records(head):
+            keys = [k for k in str(row.get("reasons") or "").split(";") if k and k not in said]
+            if keys and row["verdict"] in ("not_interpretable", "indication", "unclear"):
+                out.append(_t("caveat_effect", indicator=row["name"], verdict=verdict_label(str(row["verdict"])),
                               reasons=reasons_text(";".join(keys))))
     if not c.error and c.n_pool and c.n_pool < 20:
         out.append(_t("caveat_small_pool", n=c.n_pool))

@@ -92,10 +92,13 @@ def test_a_failing_survey_wave_makes_only_the_survey_unavailable(erlangen_inputs
     assert a.process.available and a.process.n_measures > 0 and a.targets.available and not a.targets.table.empty
 
 
-def test_parts_not_asked_for_stay_empty_but_available(erlangen_inputs):
+def test_parts_not_asked_for_are_not_available(erlangen_inputs):
     params, dataset = erlangen_inputs
     a = analyse(params, dataset, year=2025, parts=["process"])
-    assert a.process.n_measures > 0 and a.effects.table.empty and isinstance(a.effects, Part)
+    assert a.process.available and a.process.n_measures > 0
+    assert isinstance(a.effects, Part) and not a.effects.available and "not computed" in a.effects.error
+    assert set(a.unavailable()) == {"indicators", "targets", "comparison", "effects", "survey", "participants",
+                                    "qualitative", "index", "official"}
     with pytest.raises(InputError, match="unknown analysis part"):
         analyse(params, dataset, parts=["wirkung"])
 

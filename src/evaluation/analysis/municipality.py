@@ -93,7 +93,8 @@ def analyse(params: Params, dataset: Dataset, *, year: int | None = None, projec
     dataset: the validated data folder (:func:`evaluation.dataset.load_dataset`).
     year: report year (default ``params.report.year``); data after it are not used.
     project_root: folder relative paths of the parameter file refer to (default: above ``params/``).
-    parts: compute only these parts (names of :data:`PARTS`; ``meta`` always); default all.
+    parts: compute only these parts (names of :data:`PARTS`; ``meta`` always); default all. The
+        others hold ``error = "not computed (...)"``.
 
     Returns
     -------
@@ -129,6 +130,9 @@ def analyse(params: Params, dataset: Dataset, *, year: int | None = None, projec
         out.index = _guard(b.Index, lambda: index_part(inp))
     if "official" in wanted:
         out.official = _guard(b.OfficialContext, lambda: official_part(inp))
+    computed = wanted | ({"indicators"} if "targets" in wanted else set()) | ({"comparison"} if "effects" in wanted else set())
+    for name in set(PARTS) - computed:  # a part not asked for is not available (never an empty "result")
+        getattr(out, name).error = f"not computed (analyse(parts={sorted(wanted - {'meta'})}))"
     return out
 
 

@@ -36,8 +36,8 @@ def index(bundle, sink=None) -> Section:
     ctx = ReportContext.of(bundle, sink)
     ix = ctx.a.index
     sec = Section(text("report", "chapters.index"))
-    if ix.error:
-        return sec.add(Paragraph(_t("not_possible", reason=ix.error)))
+    if ix.error or ix.year is None:
+        return sec.add(Paragraph(_t("not_possible", reason=ix.error or "–")))
     sec.add(Paragraph(_t("intro_t", n=ix.n_units, year=ix.year, domains=ix.n_domains,
                          normalisation=_t(f"method.{ix.method['normalisation']}"),
                          weights=_t(f"method.{ix.method['weights']}"),

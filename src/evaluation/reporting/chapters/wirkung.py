@@ -71,6 +71,8 @@ def wirkung(bundle, sink=None) -> Section:
     sec = Section(text("report", "chapters.wirkung"))
     if a.comparison.error:
         return sec.add(unavailable(a.comparison, text("report", "wirkung.col_n_control")))
+    if not a.comparison.rule:
+        return sec.add(Paragraph(_t("no_comparison", name=ctx.name)))
     sec.add(Paragraph(_t("intro_pool", name=ctx.name, start=ctx.programme_start, n=a.comparison.n_pool,
                          pool=pool_text(ctx))))
     if a.effects.error:

@@ -45,11 +45,12 @@ def wirkungstreppe(bundle, sink=None) -> Section:
     t = ctx.a.targets
     if t.error:
         return sec.add(unavailable(t, _t("attainment_heading")))
-    sec.add(ctx.table_block(t.steps, _t("steps_caption"), [
-        ColumnSpec("step", _t("col_step"), "number", 0), ColumnSpec("name", _t("col_step_name")),
-        ColumnSpec("level", _t("col_level")), ColumnSpec("measures", _t("col_measures"), "number", 0),
-        ColumnSpec("indicators", _t("col_indicators"), "number", 0), ColumnSpec("targets", _t("col_targets"), "number", 0)],
-        name="wirkungstreppe_stufen"))
+    if not t.steps.empty:
+        sec.add(ctx.table_block(t.steps, _t("steps_caption"), [
+            ColumnSpec("step", _t("col_step"), "number", 0), ColumnSpec("name", _t("col_step_name")),
+            ColumnSpec("level", _t("col_level")), ColumnSpec("measures", _t("col_measures"), "number", 0),
+            ColumnSpec("indicators", _t("col_indicators"), "number", 0),
+            ColumnSpec("targets", _t("col_targets"), "number", 0)], name="wirkungstreppe_stufen"))
     sec.add(attainment_section(ctx))
     sec.add(series_section(ctx))
     return sec

@@ -270,13 +270,15 @@ class Survey(Part):
 class Participants(Part):
     """Participant questionnaires per measure, published (counts < threshold masked).
 
-    ``table``: ``title, n_respondents, reach, acceptance, benefit`` (shares in %), ``flags``: the
-    disclosure flags of the same shape; ``min_n``: measures with fewer respondents show no shares.
+    ``table``: ``title, n_respondents, reach, acceptance, benefit`` (shares in %), ``small_n``
+    (fewer than ``min_respondents``: the shares are flagged); ``flags``: the disclosure flags of the
+    same shape; ``min_n``: measures with fewer respondents show no shares.
     """
 
     table: pd.DataFrame = field(default_factory=_df)
     flags: pd.DataFrame = field(default_factory=_df)
     min_n: int = 5
+    min_respondents: int = 30
 
 
 @dataclass

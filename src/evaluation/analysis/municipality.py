@@ -752,11 +752,12 @@ def participants_part(inp: Inputs) -> b.Participants:
     small = po["n_respondents"] < a.min_participants
     for c in ("reach", "acceptance", "benefit"):
         po.loc[small, c] = np.nan
-    po = po[["title", "n_respondents", "reach", "acceptance", "benefit"]]
+    po = po[["title", "n_respondents", "reach", "acceptance", "benefit"]].copy()
+    po["small_n"] = po["n_respondents"] < a.min_respondents  # shares shown, but flagged
     published, flags = publish_counts(po, ["n_respondents"], a.disclosure_threshold,
                                       derived={"reach": "n_respondents", "acceptance": "n_respondents",
                                                "benefit": "n_respondents"})
-    return b.Participants(table=published, flags=flags, min_n=a.min_participants)
+    return b.Participants(table=published, flags=flags, min_n=a.min_participants, min_respondents=a.min_respondents)
 
 
 # -- process ---------------------------------------------------------------------------------------------

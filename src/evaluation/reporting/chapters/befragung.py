@@ -80,8 +80,13 @@ def participants_section(ctx: ReportContext) -> Section:
     if p.table.empty:
         return sub
     sub.add(Paragraph(_t("participants_intro", min_n=p.min_n)))
-    return sub.add(ctx.table_block(p.table, _t("participants_caption"), [
+    t = p.table.assign(note=p.table["small_n"].map(_flag)) if "small_n" in p.table else p.table.assign(note="–")
+    flags = p.flags.reindex(columns=t.columns) if p.flags is not None and not p.flags.empty else None
+    sub.add(ctx.table_block(t, _t("participants_caption"), [
         ColumnSpec("title", _t("col_measure")), ColumnSpec("n_respondents", _t("col_respondents"), "count"),
         ColumnSpec("reach", _t("col_reach"), "number", 0), ColumnSpec("acceptance", _t("col_acceptance"), "number", 0),
-        ColumnSpec("benefit", _t("col_benefit"), "number", 0)], name="teilnehmende_massnahmen", row_header="title",
-        flags=p.flags))
+        ColumnSpec("benefit", _t("col_benefit"), "number", 0), ColumnSpec("note", _t("col_small_n"))],
+        name="teilnehmende_massnahmen", row_header="title", flags=flags))
+    if t["note"].ne("–").any():
+        sub.add(Paragraph(_t("small_n_note", min=p.min_respondents)))
+    return sub

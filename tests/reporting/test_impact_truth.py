@@ -18,7 +18,7 @@ from evaluation.analysis import analyse, load_inputs
 ROOT = Path(__file__).resolve().parents[2]
 MODEL = ["erlangen", "rostock", "schneverdingen", "schwaebisch_gmuend", "nieder_olm"]
 
-pytestmark = pytest.mark.xdist_group("reports")
+pytestmark = [pytest.mark.xdist_group("reports"), pytest.mark.slow]  # five analyses with diagnostics: ~40 s
 
 
 def test_report_impact_intervals_cover_injected_effects(demo_folder):

@@ -97,7 +97,7 @@ class ComparisonDesign(ResultMixin):
                 "max_abs_smd_after": float(bm["smd_after"].abs().max()),
                 "max_abs_smd_before": float(bm["smd_before"].abs().max()),
             })
-            bad = int(len(bm) - row["balanced_after"])
+            bad = int(len(bm)) - int(bm["balanced_after"].sum())
             rows.append(dict(row, estimate=row["max_abs_smd_after"], se=np.nan, ci_low=np.nan, ci_high=np.nan,
                              p_value=np.nan, n=row["n_matched"], method=self.method, alpha=self.alpha,
                              notes=(f"{bad} of {len(bm)} characteristics not balanced",) if bad else ()))

@@ -159,7 +159,7 @@ class MatchResult(ResultMixin):
     def summary_frame(self) -> pd.DataFrame:
         """One row per model municipality: ``estimate`` the mean distance of its matches, ``n`` the
         matches; candidates, max and next distance, shortfall against k beside them."""
-        rows = []
+        rows: list[dict[str, Any]] = []
         by_model = dict(tuple(self.candidates.groupby("model_id", sort=False)))
         empty = self.candidates.iloc[:0]
         for mid in self.model_ids:
@@ -175,7 +175,7 @@ class MatchResult(ResultMixin):
             })
         return result_frame([dict(r, estimate=r["mean_distance"], se=np.nan, ci_low=np.nan, ci_high=np.nan,
                                   p_value=np.nan, n=r["n_matched"], alpha=self.alpha,
-                                  notes=(f"{r['n_matched']} of k = {self.k} matches",) if r["shortfall"] > 0 else ())
+                                  notes=(f"{r['n_matched']} of k = {self.k} matches",) if int(r["shortfall"]) > 0 else ())
                              for r in rows])
 
     def to_params(self, model_id: str) -> dict[str, Any]:

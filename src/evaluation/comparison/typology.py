@@ -165,8 +165,9 @@ class TypologyResult(ResultMixin):
         """One row per type: name, size (``n``), German description and the mean of every characteristic."""
         means = self.profiles.pivot(index="type", columns="variable", values="mean")[list(self.variables)]
         table = self.types.set_index("type").join(means).reset_index()
-        return result_frame([dict(r, estimate=np.nan, se=np.nan, ci_low=np.nan, ci_high=np.nan, p_value=np.nan,
-                                  method=f"{self.method} ({self.criterion})", alpha=self.alpha, notes=())
+        return result_frame([{**{str(k): v for k, v in r.items()}, "estimate": np.nan, "se": np.nan,
+                              "ci_low": np.nan, "ci_high": np.nan, "p_value": np.nan,
+                              "method": f"{self.method} ({self.criterion})", "alpha": self.alpha, "notes": ()}
                              for r in table.to_dict("records")])
 
     def description(self, type_: int) -> str:

@@ -78,7 +78,7 @@ def index_structure(responses: pd.DataFrame, *, file: str | None = None) -> pd.D
 def _describe(r: pd.Series) -> dict:
     r = r.dropna().astype(int)
     n = len(r)
-    row = {"n": n}
+    row: dict[str, float] = {"n": n}
     for k in RATINGS:
         row[f"share_{k}"] = float((r == k).sum() / n) if n else np.nan
     row["median"] = float(np.median(r)) if n else np.nan
@@ -161,11 +161,11 @@ def index_change(responses: pd.DataFrame, *, level: str = "theme", from_round: i
             a = g.loc[g["round"] == r0, "rating"].dropna().astype(int)
             b = g.loc[g["round"] == r1, "rating"].dropna().astype(int)
             if len(a) and len(b):  # the round rated later minus the earlier one
-                d = proportion_difference(int((b >= 3).sum()), len(b), int((a >= 3).sum()), len(a),
-                                          alpha=alpha, scale=1.0)
-                diff, lo, hi = d.estimate, d.ci_low, d.ci_high
+                change = proportion_difference(int((b >= 3).sum()), len(b), int((a >= 3).sum()), len(a),
+                                               alpha=alpha, scale=1.0)
+                diff, lo, hi = change.estimate, change.ci_low, change.ci_high
             else:
-                diff = lo = hi = np.nan
+                diff = lo = hi = float("nan")
             rows.append({"municipality_id": mun, **dict(zip(keys, key)), "round_from": r0, "round_to": r1,
                          "n_from": len(a), "n_to": len(b),
                          "median_from": float(np.median(a)) if len(a) else np.nan,

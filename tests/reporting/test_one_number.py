@@ -49,25 +49,44 @@ def plain(path: Path) -> str:
     return html.unescape(re.sub(r"<[^>]+>", " ", s))
 
 
-def template(key: str, numbers: tuple[str, ...] = ()) -> re.Pattern:
-    """A regex from a sentence template of texts/report.yaml: {fields} become named groups (a
-    template that no longer exists matches nothing; the coverage asserts then fail)."""
-    try:
-        raw = text("report", key)
-    except KeyError:
-        return re.compile(r"(?!x)x")
-    out, pos, seen = "", 0, set()
-    for m in re.finditer(r"\{(\w+)\}", raw):
-        out += re.escape(raw[pos:m.start()])
-        name = m.group(1)
-        if name in seen:  # a field used twice: the same text again
-            out += f"(?P={name})"
-        else:
-            out += f"(?P<{name}>{NUM})" if name in numbers else f"(?P<{name}>[^\n]+?)"
-        seen.add(name)
-        pos = m.end()
-    out += re.escape(raw[pos:])
-    return re.compile(out.replace(r"\ ", r"\s+"))
+class Template:
+    """A sentence template of texts/report.yaml as a regex ({fields} become named groups), searched
+    line by line in lines that hold its longest fixed fragment (fast on megabyte pages). A template
+    that no longer exists matches nothing; the coverage asserts then fail."""
+
+    def __init__(self, key: str, numbers: tuple[str, ...] = ()) -> None:
+        try:
+            raw = text("report", key)
+        except KeyError:
+            raw = None
+        if raw is None:
+            self.pattern, self.fragment = re.compile(r"(?!x)x"), ""
+            return
+        out, pos, seen = "", 0, set()
+        for m in re.finditer(r"\{(\w+)\}", raw):
+            out += re.escape(raw[pos:m.start()])
+            name = m.group(1)
+            if name in seen:  # a field used twice: the same text again
+                out += f"(?P={name})"
+            else:
+                out += f"(?P<{name}>{NUM})" if name in numbers else f"(?P<{name}>[^\n]+?)"
+            seen.add(name)
+            pos = m.end()
+        out += re.escape(raw[pos:])
+        self.pattern = re.compile(out.replace(r"\ ", r"\s+"))
+        self.fragment = max(re.split(r"\{\w+\}", raw), key=len).strip().split("  ")[0]
+
+    def finditer(self, page: str):
+        for line in page.splitlines():
+            if self.fragment in line:
+                yield from self.pattern.finditer(line)
+
+    def search(self, page: str):
+        return next(self.finditer(page), None)
+
+
+def template(key: str, numbers: tuple[str, ...] = ()) -> Template:
+    return Template(key, numbers)
 
 
 def _last_line(s: str) -> str:
@@ -200,7 +219,8 @@ def collect(out: Path, municipalities: list[str]) -> tuple[Ledger, list[str]]:
                 if len(row):
                     ledger.add((mid, "status", k), row[k].iloc[0], 0.0, "Übersicht")
         # -- Kreis level ----------------------------------------------------------------------------
-        for cap in re.findall(r"<caption>(.*?)</caption>", (out / f"{mid}.html").read_text(encoding="utf-8")):
+        raw_html = re.sub(r"<img[^>]*>", "", (out / f"{mid}.html").read_text(encoding="utf-8"))
+        for cap in re.findall(r"<caption>(.*?)</caption>", raw_html):
             if "schwerbehinderter Menschen an allen Arbeitslosen" in cap and "Kreis" in cap and "Kreisebene" not in cap:
                 problems.append(f"{mid}: official Kreis figures not labelled Kreisebene: {cap}")
     return ledger, problems

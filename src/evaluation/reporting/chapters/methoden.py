@@ -71,10 +71,13 @@ def simulation_section(ctx: ReportContext) -> Section:
     sim = sim.copy()
     if "coverage" in sim.columns:
         sim["coverage_pct"] = 100 * pd.to_numeric(sim["coverage"], errors="coerce")
+    if "coverage_mc_se" in sim.columns:
+        sim["coverage_mc_pp"] = 100 * pd.to_numeric(sim["coverage_mc_se"], errors="coerce")
     if "default" in sim.columns:
         sim["default_word"] = sim["default"].map(lambda v: _t("sim_default") if str(v).lower() == "true" else "")
     wanted = [("scenario_de", "text", 0), ("method_de", "text", 0), ("default_word", "text", 0), ("reps", "number", 0),
-              ("bias", "number", 3), ("rmse", "number", 3), ("coverage_pct", "number", 1), ("mean_width", "number", 2)]
+              ("bias", "number", 3), ("rmse", "number", 3), ("coverage_pct", "number", 1), ("coverage_mc_pp", "number", 1),
+              ("mean_width", "number", 2)]
     cols = [ColumnSpec(c, _t(f"sim_col.{c}"), kind, d) for c, kind, d in wanted if c in sim.columns]
     return sub.add(ctx.table_block(sim, _t("simulation_caption"), cols, name="simulationsstudie"))
 

@@ -12,6 +12,7 @@ import pytest
 pytestmark = [pytest.mark.xdist_group("batch"), pytest.mark.notebook]
 
 
+@pytest.mark.slow  # over 30 s (--durations, 2 shared cores)
 def test_run_annual_on_a_local_dask_cluster(demo_folder, make_params, tmp_path):
     distributed = pytest.importorskip("distributed")
     from evaluation.batch import run_annual

@@ -27,6 +27,7 @@ def _notebooks_raising_for(tmp_path: Path, municipality_id: str, code: str) -> P
     return folder
 
 
+@pytest.mark.slow  # over 30 s (--durations, 2 shared cores)
 def test_failing_notebook_fails_alone_and_the_previous_report_stays(demo_folder, make_params, tmp_path):
     """One worker slot: the failing notebook first, then the other (in a fresh forked process)."""
     params = make_params({"erlangen": demo_folder, "schneverdingen": demo_folder})

@@ -20,6 +20,7 @@ def dataset(demo_folder):
     return load_dataset(demo_folder)
 
 
+@pytest.mark.slow  # over 30 s (--durations, 2 shared cores)
 def test_snapshot_run_gives_byte_identical_csvs_and_html(demo_folder, make_params, tmp_path):
     """Fast path (snapshot + shared index + papermill in a forked warm worker) against the reference
     path (the notebook validates the folder and computes the index itself, in its own Jupyter kernel)."""

@@ -52,6 +52,35 @@ def kontext(bundle, sink=None) -> Section:
     return sec
 
 
+def kreis_forms(name: str) -> tuple[str, str]:
+    """(name, "in ..." phrase) of a Kreis as the Regionaldatenbank spells it.
+
+    The table writes the kind after a comma ("Mainz-Bingen, Landkreis") or before the name
+    ("Kreisfreie Stadt Rostock, Hansestadt"); a sentence needs the name and its preposition.
+
+    >>> kreis_forms("Mainz-Bingen, Landkreis")
+    ('Landkreis Mainz-Bingen', 'im Landkreis Mainz-Bingen')
+    >>> kreis_forms("Ostalbkreis, Landkreis")
+    ('Ostalbkreis', 'im Ostalbkreis')
+    >>> kreis_forms("Kreisfreie Stadt Rostock, Hansestadt")
+    ('Rostock', 'in Rostock')
+    >>> kreis_forms("Erlangen")
+    ('Erlangen', 'in Erlangen')
+    """
+    s = " ".join(str(name).split())
+    base, _, kind = (part.strip() for part in s.partition(","))
+    for prefix in ("Kreisfreie Stadt ", "Stadtkreis "):
+        if base.startswith(prefix):
+            base, kind = base[len(prefix):], "Stadt"
+    if base.startswith(("Landkreis ", "Kreis ", "Regionalverband ", "Städteregion ")):
+        return base, f"im {base}" if not base.startswith(("Regionalverband", "Städteregion")) else f"in der {base}"
+    if kind in ("Landkreis", "Kreis"):
+        if base.lower().endswith("kreis"):
+            return base, f"im {base}"
+        return f"{kind} {base}", f"im {kind} {base}"
+    return base, f"in {base}"
+
+
 def official_context(ctx: ReportContext) -> Section:
     """Real Kreis figures from the Regionaldatenbank (Kreisebene)."""
     o = ctx.a.official
@@ -61,8 +90,8 @@ def official_context(ctx: ReportContext) -> Section:
     if o.table.empty:
         return sub.add(Paragraph(_t("official_missing", file=o.file or "–")))
     table = o.table
-    kreis = o.kreis_name
-    tbl = ctx.table_block(table, _t("official_caption_kreis", kreis=kreis), [
+    kreis, kreis_in = kreis_forms(o.kreis_name)
+    tbl = ctx.table_block(table, _t("official_caption_kreis", kreis_in=kreis_in), [
         ColumnSpec("year", _t("col_year")), ColumnSpec("count", _t("col_count"), "count"),
         ColumnSpec("value", _t("col_kreis_value", kreis=kreis), "number"),
         ColumnSpec("pool_median", _t("col_pool_median_pct"), "number"),
@@ -73,8 +102,11 @@ def official_context(ctx: ReportContext) -> Section:
     first, last = int(table["year"].min()), int(table["year"].max())
     fig = ctx.figure_block(
         lambda ax: lines(ax, long, x="year", y="value", group="reihe", xlabel=_t("col_year"), ylabel="%"),
-        alt=_t("official_alt_kreis", first=first, last=last, kreis=kreis, value_last=fmt_de(table["value"].iloc[-1]),
-               pool_last=fmt_de(table["pool_median"].iloc[-1])),
-        caption=_t("official_caption_kreis", kreis=kreis), table=tbl, values=["value"])
-    return sub.add(Paragraph(_t("official_level_note", kreis=kreis)), fig, Notice(o.caveat, kind="caveat"),
+        alt=_t("official_alt_kreis", first=first, last=last, kreis_in=kreis_in,
+               value_last=fmt_de(table["value"].iloc[-1]), pool_last=fmt_de(table["pool_median"].iloc[-1])),
+        caption=_t("official_caption_kreis", kreis_in=kreis_in), table=tbl, values=["value"])
+    note = _t("official_level_note", kreis=kreis)
+    if ctx.demo:  # the one real table beside synthetic indicators of the same name: say why they differ
+        note += " " + _t("official_real_note")
+    return sub.add(Paragraph(note), fig, Notice(o.caveat, kind="caveat"),
                    Paragraph(o.attribution, css_class="table-note"))

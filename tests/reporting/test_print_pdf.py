@@ -104,3 +104,11 @@ def test_pdf_is_tagged_with_an_outline(printed):
     for tag in ("H1", "H2", "Table", "TH", "TD", "Figure", "L", "LI"):
         assert re.search(rf"^\s+{tag}\b", struct, re.M), tag
     assert raw.count(b"/Alt") >= struct.count("Figure\n") // 2 > 0
+
+
+def test_nothing_wider_than_the_printed_page(printed):
+    """Chromium shrinks the whole print when one table is too wide: every table must fit A4 width."""
+    from evaluation.reporting.export import print_overflow
+
+    html_path, _, _ = printed
+    assert print_overflow(html_path) == []

@@ -341,3 +341,37 @@ def print_pdf(html_path: str | Path, pdf_path: str | Path, *, timeout: float = 1
         raise InputError(f"Chromium could not print {html_path.name} to PDF: {exc}") from exc
     write_atomic(pdf_path, final)
     return pdf_path
+
+
+#: printable width of an A4 page inside the margins, in CSS pixels (96 per inch)
+PRINT_WIDTH_PX = int(round((210 - PAGE_MARGINS_MM[1] - PAGE_MARGINS_MM[3]) / 25.4 * 96))
+_OVERFLOW_SCRIPT = """(() => {
+  const w = document.documentElement.clientWidth, out = [];
+  document.querySelectorAll('table, figure, pre').forEach(el => {
+    const r = el.getBoundingClientRect();
+    if (r.width > 0 && r.right > w + 1) {
+      const cap = el.querySelector('caption, figcaption');
+      out.push((cap ? cap.textContent : el.tagName).slice(0, 80) + ' (' + Math.round(r.right) + ' px)');
+    }
+  });
+  if (document.documentElement.scrollWidth > w + 1) out.push('page ' + document.documentElement.scrollWidth + ' px');
+  return out;
+})()"""
+
+
+def print_overflow(html_path: str | Path, *, timeout: float = 120) -> list[str]:
+    """What would stick out of the printed page: tables and figures wider than the printable width.
+
+    Chromium does not cut such content off; it shrinks the *whole* print to fit, which makes every
+    page's text smaller. The page is laid out with the print styles at the printable width of A4
+    (:data:`PRINT_WIDTH_PX`); an empty list means nothing overflows.
+    """
+    from .accessibility import browser_page, open_file
+
+    path = Path(html_path).resolve()
+    with browser_page() as dt:
+        dt.call("Emulation.setDeviceMetricsOverride", width=PRINT_WIDTH_PX, height=1000, deviceScaleFactor=1,
+                mobile=False)
+        open_file(dt, path, timeout=timeout)
+        dt.call("Emulation.setEmulatedMedia", media="print")
+        return list(dt.evaluate(_OVERFLOW_SCRIPT) or [])

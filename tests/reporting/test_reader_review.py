@@ -134,3 +134,37 @@ def test_print_keeps_years_and_short_words_whole_without_shrinking_the_page(tmp_
         assert re.search(rf"(?<!\w){word}(?!\w)", layout), f"'{word}' broken across lines in a narrow table"
     _, wide_height = _print(tmp_path, "wide", wide_table=True)
     assert abs(wide_height - plain_height) / plain_height < 0.03, (plain_height, wide_height)
+
+
+# -- Kurzfassung: direction of an effect whose interval includes 0 -------------------------------------
+def _fake_bundle(effects: pd.DataFrame, name: str = "Verbandsgemeinde Nieder-Olm"):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(effects=SimpleNamespace(error=None, headline=lambda: effects),
+                           comparison=SimpleNamespace(n_pool=7, error=None), meta=SimpleNamespace(name=name))
+
+
+def test_kurzfassung_effect_direction_is_qualified_like_the_wirkung_chapter():
+    """Nieder-Olm 2025: the Kurzfassung called +8,14 (-8,14 bis 24,43) 'das ist eine Verbesserung'
+    while the Wirkung chapter said only the point estimate shows one."""
+    from evaluation.reporting.context import ReportContext
+
+    kf = importlib.import_module("evaluation.reporting.chapters.kurzfassung")
+    effects = pd.DataFrame([
+        {"name": "Inklusionsanteil", "estimate": 8.14, "ci_low": -8.14, "ci_high": 24.43, "unit_label": "Prozentpunkte",
+         "direction": "improvement", "verdict": "not_interpretable"},
+        {"name": "Haltestellen", "estimate": 16.39, "ci_low": 8.02, "ci_high": 24.75, "unit_label": "Prozentpunkte",
+         "direction": "improvement", "verdict": "not_interpretable"}])
+    html = kf.effects_section(ReportContext(_fake_bundle(effects))).html()
+    uncertain = text("report", "wirkung.direction_uncertain", direction=text("report", "wirkung.direction.improvement"))
+    first, second = html.split("<li>")[1:3]
+    assert uncertain in first and "das ist eine Verbesserung" not in first
+    assert uncertain not in second and text("report", "wirkung.direction.improvement") in second
+
+
+def test_kurzfassung_names_the_municipality_with_its_article():
+    kf = importlib.import_module("evaluation.reporting.chapters.kurzfassung")
+    assert text("report", "kurzfassung.intro", name=kf.for_name("Verbandsgemeinde Nieder-Olm"), year=2025,
+                programme="Kommune Inklusiv", start=2019).startswith(
+        "Dieser Bericht fasst die Wirkungsbeobachtung für die Verbandsgemeinde Nieder-Olm")
+    assert kf.for_name("Erlangen") == "Erlangen"

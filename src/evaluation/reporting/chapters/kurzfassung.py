@@ -15,6 +15,7 @@ from ``targets``, measures from ``process``, effects, verdicts and reasons from 
 from __future__ import annotations
 
 import math
+from types import SimpleNamespace
 from typing import Any
 
 import pandas as pd
@@ -22,8 +23,8 @@ import pandas as pd
 from ...texts import section, text
 from ..blocks import BulletList, ColumnSpec, Paragraph, Raw, Section, count_noun, esc, numerus
 from ..context import ReportContext, fmt_de
-from ..easy_language import easy_summary
-from .wirkung import reasons_text, verdict_label
+from ..easy_language import easy_summary, place_forms
+from .wirkung import direction_word, reasons_text, verdict_label
 
 #: status key -> symbol shown before the word (the word carries the meaning; the symbol is redundant)
 STATUS_SYMBOLS = {"achieved": "✓", "on_track": "↗", "off_track": "↘", "not_assessable": "?"}
@@ -46,7 +47,8 @@ def kurzfassung(bundle, sink=None) -> Section:
     ctx = ReportContext.of(bundle, sink)
     a = ctx.a
     sec = Section(text("report", "chapters.kurzfassung"))
-    sec.add(Paragraph(_t("intro", name=ctx.name, year=ctx.year, programme=a.meta.programme, start=ctx.programme_start)))
+    sec.add(Paragraph(_t("intro", name=for_name(ctx.name), year=ctx.year, programme=a.meta.programme,
+                         start=ctx.programme_start)))
     sec.add(*targets_glance(ctx))
     sec.add(measures_sentence(ctx))
     sec.add(effects_section(ctx))
@@ -56,6 +58,20 @@ def kurzfassung(bundle, sink=None) -> Section:
     sec.add(metadata_section(ctx))
     sec.add(glossary_section())
     return sec
+
+
+def for_name(name: str) -> str:
+    """The municipality after "für": "Erlangen", "die Verbandsgemeinde Nieder-Olm" (the article the
+    Leichte-Sprache text uses, in the accusative).
+
+    >>> for_name("Verbandsgemeinde Nieder-Olm"), for_name("Erlangen"), for_name("Landkreis Harburg")
+    ('die Verbandsgemeinde Nieder-Olm', 'Erlangen', 'den Landkreis Harburg')
+    """
+    subject = place_forms(name)[0]
+    if subject == name:
+        return name
+    article = subject.split()[0].lower()
+    return f"{ {'der': 'den'}.get(article, article)} {name}"
 
 
 # -- targets at a glance ---------------------------------------------------------------------------
@@ -107,7 +123,7 @@ def targets_glance(ctx: ReportContext) -> list:
     parts = [f"{counts[k]} {text('report', f'kurzfassung.status_word.{k}')}" for k in STATUS_ORDER]
     intro = _t("targets_glance", n_text=count_noun(n, "indikator"), parts=", ".join(parts[:-1]) + " und " + parts[-1])
     view = targets_view(ctx)
-    tbl = ctx.table_block(view, _t("targets_caption", name=ctx.name, year=ctx.year), [
+    tbl = ctx.table_block(view, _t("targets_caption", name=for_name(ctx.name), year=ctx.year), [
         ColumnSpec("name", _t("col_indicator")), ColumnSpec("baseline_text", _t("col_baseline")),
         ColumnSpec("latest_text", _t("col_latest")), ColumnSpec("target_text", _t("col_target")),
         ColumnSpec("status_text", _t("col_status")), ColumnSpec("trend_text", _t("col_trend"))],
@@ -144,7 +160,7 @@ def effects_section(ctx: ReportContext) -> Section:
         items.append(_t("effect_plain", indicator=row["name"], abs=fmt_de(abs(est), 2), unit=row["unit_label"],
                         side=_t("side_up") if est > 0 else _t("side_down") if est < 0 else _t("side_none"),
                         low=fmt_de(row["ci_low"], 2), high=fmt_de(row["ci_high"], 2),
-                        direction=text("report", f"wirkung.direction.{row['direction']}"),
+                        direction=direction_word(SimpleNamespace(**row)),
                         evidence=_t(f"evidence.{row['verdict']}")))
     return sub.add(BulletList(items))
 
@@ -212,10 +228,10 @@ def questions(ctx: ReportContext) -> list[str]:
         head = a.effects.headline()
         weak = head[head["verdict"].isin(["not_interpretable", "not_estimated"])]["name"].astype(str).tolist()
         if weak:
-            out.append(_t("q_not_interpretable", names=", ".join(weak)))
+            out.append(_t("q_not_interpretable", names=_names(weak)))
         worse = head[(head["direction"] == "worsening") & head["verdict"].isin(["robust", "indication"])]["name"].astype(str).tolist()
         if worse:
-            out.append(_t("q_worsening", names=", ".join(worse)))
+            out.append(_t("q_worsening", names=_names(worse)))
     p = a.process
     if not p.error and p.n_cancelled:
         out.append(_t("q_cancelled", n_text=count_noun(p.n_cancelled, "massnahme")))

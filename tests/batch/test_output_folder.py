@@ -54,11 +54,13 @@ def test_commit_publishes_reports_and_manifest_together(tmp_path):
     (year / "failed" / "erlangen.ipynb").write_text("{}", encoding="utf-8")
     with OutputFolder(year) as out:
         r = _stage(out, "erlangen", "new", "a\n1\n")
+        (out.work / "erlangen" / "page.pdf").write_bytes(b"%PDF-1.7")  # what run_job's --pdf print stages
         assert (year / "erlangen.html").read_text(encoding="utf-8") == "old"  # nothing published while staged
         out.commit([r], json.dumps({"run": 2}))
     assert (year / "erlangen.html").read_text(encoding="utf-8") == "new"
     assert (year / "erlangen" / "tabellen" / "t.csv").read_text(encoding="utf-8") == "a\n1\n"
     assert json.loads((year / "manifest.json").read_text(encoding="utf-8")) == {"run": 2}
+    assert (year / "erlangen.pdf").read_bytes() == b"%PDF-1.7"
     assert not (year / "failed").exists()  # the report succeeded: the old failure's notebook is gone
 
 

@@ -278,6 +278,27 @@ class CompositeIndex:
     ``indicators`` is a table with ``indicator_id``, ``lebensbereich``, ``polarity`` (+1 / -1; 0 is
     refused: a context indicator has no direction and does not belong in an index) and, for expert
     weights, ``weight``. The register table can be passed as it is.
+
+    Returns
+    -------
+    CompositeIndex
+        ``fit`` returns the fitted index itself (scikit-learn style); ``with_(**changes)`` a refitted
+        copy with one choice changed; ``audit()`` an :class:`AuditResult`, ``uncertainty()`` an
+        :class:`UncertaintyResult` (the result interface of :mod:`evaluation.results`).
+
+    References
+    ----------
+    OECD/JRC (2008). *Handbook on Constructing Composite Indicators: Methodology and User Guide*.
+    OECD Publishing. Becker, W. et al. (2022). COINr: an R package for developing composite
+    indicators. *Journal of Open Source Software* 7(78), 4567.
+
+    Examples
+    --------
+    >>> ind = pd.DataFrame({"indicator_id": ["a", "b", "c"], "lebensbereich": ["arbeit", "arbeit", "bildung"],
+    ...                     "polarity": [1, -1, 1]})
+    >>> data = pd.DataFrame({"a": [1.0, 2, 3], "b": [3.0, 2, 1], "c": [10.0, 20, 30]}, index=["x", "y", "z"])
+    >>> CompositeIndex(ind).fit(data).ranks_.tolist()   # z best on every indicator (b points down)
+    [3, 2, 1]
     """
 
     def __init__(self, indicators: pd.DataFrame, *, imputation: str = "none", outliers: str = "auto",

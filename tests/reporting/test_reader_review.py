@@ -168,3 +168,15 @@ def test_kurzfassung_names_the_municipality_with_its_article():
                 programme="Kommune Inklusiv", start=2019).startswith(
         "Dieser Bericht fasst die Wirkungsbeobachtung für die Verbandsgemeinde Nieder-Olm")
     assert kf.for_name("Erlangen") == "Erlangen"
+
+
+# -- overview ------------------------------------------------------------------------------------------
+def test_overview_sentences_name_municipalities_with_their_article():
+    """'Die meisten Ziele erreicht haben Erlangen und Verbandsgemeinde Nieder-Olm' and 'Am häufigsten
+    nicht auf Kurs ist Erlangen: Zahl der Indikatoren nicht auf Kurs: 6.' (two colons) in 2025."""
+    from evaluation.reporting import overview
+
+    assert overview._subject("Verbandsgemeinde Nieder-Olm") == "die Verbandsgemeinde Nieder-Olm"
+    assert overview._subject("Erlangen") == "Erlangen"
+    sentence = text("report", "overview.interp_off_track", name="Erlangen", k=6)
+    assert sentence.count(":") == 0 and "6" in sentence

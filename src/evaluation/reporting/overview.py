@@ -12,8 +12,9 @@ import pandas as pd
 from ..analysis.bundle import OverviewAnalysis
 from ..texts import text
 from .blocks import ColumnSpec, Paragraph, Section, TableSink, count_noun, numerus
-from .chapters.wirkung import verdict_label
+from .chapters.wirkung import direction_word, verdict_label
 from .context import ReportContext, fmt_de
+from .easy_language import place_forms
 from .figures import STATUS_COLOURS, STATUS_HATCHES, forest
 
 STATUS_KEYS = ["achieved", "on_track", "off_track", "not_assessable"]
@@ -63,6 +64,12 @@ def _names(names: list[str]) -> str:
     return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " und " + names[-1]
 
 
+def _subject(name: str) -> str:
+    """A municipality inside a sentence, with its article: "Erlangen", "die Verbandsgemeinde Nieder-Olm"."""
+    s = place_forms(name)[0]
+    return s if s == name else s[0].lower() + s[1:]
+
+
 def interpretation(octx: OverviewContext) -> list[str]:
     """Sentences that read the comparison: who reached most targets, which targets are off track
     everywhere, and how many effects hold (from the bundles' status counts and verdicts)."""
@@ -73,11 +80,11 @@ def interpretation(octx: OverviewContext) -> list[str]:
         best = counts["achieved"].max()
         leaders = counts.loc[counts["achieved"] == best, "municipality"].tolist()
         total = counts.set_index("municipality")[STATUS_KEYS].sum(axis=1)
-        out.append(_t("interp_leader", names=_names(leaders), k=int(best),
+        out.append(_t("interp_leader", names=_names([_subject(m) for m in leaders]), k=int(best),
                       n=int(total[leaders[0]]), verb=numerus(len(leaders), "hat", "haben")))
         if int(counts["off_track"].sum()):
             most = counts.sort_values("off_track", ascending=False).iloc[0]
-            out.append(_t("interp_off_track", name=most["municipality"], k=int(most["off_track"])))
+            out.append(_t("interp_off_track", name=_subject(str(most["municipality"])), k=int(most["off_track"])))
     frames = [c.a.targets.table[["name", "status"]].assign(m=c.name) for c in octx.contexts
               if not c.a.targets.error and not c.a.targets.table.empty]
     if len(frames) > 1:
@@ -162,7 +169,8 @@ def wirkung(analysis, sink=None) -> Section:
     est = est.sort_values(["name", "_o"], kind="stable").drop(columns="_o").reset_index(drop=True)
     est["ci"] = [f"{fmt_de(a, 2)} – {fmt_de(b, 2)}" for a, b in zip(est["ci_low"], est["ci_high"])]
     est["verdict_label"] = est["verdict"].map(verdict_label)
-    est["direction_word"] = est["direction"].map(lambda d: text("report", f"wirkung.direction.{d}"))
+    # as in the Wirkung chapter: an interval that includes 0 gives the point estimate's direction only
+    est["direction_word"] = [direction_word(r) if pd.notna(r.estimate) else "–" for r in est.itertuples()]
     est["better_word"] = est["polarity"].map(lambda p: text("report", "methoden.polarity_up") if p == 1 else
                                              text("report", "methoden.polarity_down") if p == -1 else
                                              text("report", "methoden.polarity_none"))

@@ -112,3 +112,14 @@ def test_nothing_wider_than_the_printed_page(printed):
 
     html_path, _, _ = printed
     assert print_overflow(html_path) == []
+
+
+def test_first_page_holds_the_summary_at_a_glance(printed):
+    """Page 1: title, table of contents, the Kurzfassung and the start of its targets table."""
+    from evaluation.texts import text
+
+    _, _, pages = printed
+    first = re.sub(r"\s+", " ", pages[0])
+    caption = text("report", "kurzfassung.targets_caption", name="Erlangen", year=2025)
+    assert "Kurzfassung" in first and caption[:40] in first, first[:800]
+    assert text("report", "kurzfassung.col_status") in first

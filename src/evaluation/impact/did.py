@@ -91,6 +91,30 @@ def did_2x2(
     With very few treated clusters these intervals are too narrow; see
     :mod:`evaluation.impact.inference`.
 
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        One row per unit and period (or per observation), validated by its contract upstream.
+    outcome, treated, post : str
+        Columns of the outcome, the 0/1 treatment-group and the 0/1 after-period indicator.
+    cluster : str, optional
+        Column to cluster the standard errors by (e.g. the municipality).
+    alpha : float
+        Significance level of the interval, checked by :func:`evaluation.results.check_alpha`.
+
+    Returns
+    -------
+    ImpactResult
+        ``estimate`` (outcome units), ``se``, ``ci_low``/``ci_high``, ``p_value``, ``n``,
+        ``method`` (with the inference used), ``notes``.
+
+    References
+    ----------
+    Card, D. & Krueger, A. B. (1994). Minimum wages and employment. *AER* 84, 772-793 (the
+    published case of the tests); Angrist & Pischke (2009), *Mostly Harmless Econometrics*, ch. 5.
+
+    Examples
+    --------
     >>> import pandas as pd
     >>> d = pd.DataFrame({"y": [1., 2., 1., 5.], "tr": [0, 0, 1, 1], "po": [0, 1, 0, 1]})
     >>> round(did_2x2(pd.concat([d] * 3), "y", "tr", "po").estimate, 10)
@@ -178,6 +202,38 @@ def twfe(
 
     Under staggered adoption with effects that vary over time TWFE mixes already-treated units
     into the comparison (Goodman-Bacon 2021); :func:`att_gt` avoids that.
+
+    Parameters
+    ----------
+    df : pandas.DataFrame
+        Long panel, one row per unit and period, validated by its contract upstream.
+    outcome, unit, time, treated : str
+        Columns of the outcome, the unit and period ids and the 0/1 treatment indicator.
+    cluster : str, optional
+        Column to cluster by (default: ``unit``).
+    alpha : float
+        Significance level of the interval, checked by :func:`evaluation.results.check_alpha`.
+
+    Returns
+    -------
+    ImpactResult
+        ``estimate`` tau (outcome units) with ``se``, ``ci_low``/``ci_high``, ``p_value``, ``n``.
+
+    References
+    ----------
+    Goodman-Bacon, A. (2021). Difference-in-differences with variation in treatment timing.
+    *Journal of Econometrics* 225, 254-277.
+
+    Examples
+    --------
+    Six units over four periods, two treated from period 2 with an effect of 2:
+
+    >>> import pandas as pd
+    >>> rows = [{"unit": f"u{u}", "t": t, "d": int(u < 2 and t >= 2),
+    ...          "y": u + 0.5 * t + 2.0 * (u < 2 and t >= 2) + 0.01 * ((7 * u + 3 * t) % 5)}
+    ...         for u in range(6) for t in range(4)]
+    >>> round(twfe(pd.DataFrame(rows), "y", "unit", "t", "d").estimate, 2)
+    2.01
     """
     alpha = check_alpha(alpha)
     cols = [outcome, unit, time, treated] + ([cluster] if cluster and cluster not in (unit,) else [])

@@ -180,3 +180,16 @@ def test_overview_sentences_name_municipalities_with_their_article():
     assert overview._subject("Erlangen") == "Erlangen"
     sentence = text("report", "overview.interp_off_track", name="Erlangen", k=6)
     assert sentence.count(":") == 0 and "6" in sentence
+
+
+# -- sources table ------------------------------------------------------------------------------------
+def test_every_register_level_and_source_reads_as_german():
+    """The sources table showed 'kreis', 'gemeinde', 'sozialraum' and 'Musterdaten-Item barrieren'."""
+    from evaluation.register import load_register
+
+    reg = load_register().table
+    for level in set(reg["spatial_level"]):
+        label = text("report", f"levels.{level}")
+        assert label[0].isupper() and label != level
+    assert text("report", "levels.kreis") == "Kreisebene"
+    assert not reg["source"].astype(str).str.contains("Item").any()

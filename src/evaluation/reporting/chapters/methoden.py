@@ -32,9 +32,11 @@ def methoden(bundle, sink=None) -> Section:
     if not reg.empty:
         reg["polarity_label"] = reg["polarity"].map(_polarity)
         reg["unit_label"] = reg["unit"].map(lambda u: text("report", f"units.{u}"))
+        # German words for the register's levels; Kreis figures say "Kreisebene" (issue 13)
+        reg["level_label"] = reg["spatial_level"].map(lambda lv: text("report", f"levels.{lv}"))
         src.add(ctx.table_block(reg, _t("sources_caption"), [
             ColumnSpec("name", _t("col_indicator")), ColumnSpec("source", _t("col_source")),
-            ColumnSpec("spatial_level", _t("col_level")), ColumnSpec("unit_label", _t("col_unit")),
+            ColumnSpec("level_label", _t("col_level")), ColumnSpec("unit_label", _t("col_unit")),
             ColumnSpec("polarity_label", _t("col_polarity"))], name="quellen", row_header="name"))
     if ctx.demo:
         src.add(Paragraph(_t("demo_source")))

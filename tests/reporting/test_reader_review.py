@@ -193,3 +193,21 @@ def test_every_register_level_and_source_reads_as_german():
         assert label[0].isupper() and label != level
     assert text("report", "levels.kreis") == "Kreisebene"
     assert not reg["source"].astype(str).str.contains("Item").any()
+
+
+# -- targets: a suppressed baseline says so --------------------------------------------------------------
+def test_suppressed_baseline_is_named_not_a_bare_dash():
+    """Erlangen 'Umgesetzte Maßnahmen des Aktionsplans': Basiswert '–', status 'nicht auf Kurs', no reason."""
+    from types import SimpleNamespace
+
+    from evaluation.reporting.context import ReportContext
+
+    kf = importlib.import_module("evaluation.reporting.chapters.kurzfassung")
+    table = pd.DataFrame([{"name": "Umgesetzte Maßnahmen des Aktionsplans", "status": "off_track",
+                           "status_label": "nicht auf Kurs", "baseline": float("nan"), "baseline_year": 2017,
+                           "latest": 60.9, "latest_year": 2025, "ci_low": 40.8, "ci_high": 77.8, "target": 85.0,
+                           "target_year": 2025, "polarity": 1, "reason": "baseline_suppressed"}])
+    bundle = SimpleNamespace(targets=SimpleNamespace(table=table, error=None))
+    view = kf.targets_view(ReportContext(bundle))
+    assert view["baseline_text"].iloc[0] == text("report", "kurzfassung.baseline_suppressed", year=2017)
+    assert "gesperrt" in view["baseline_text"].iloc[0]

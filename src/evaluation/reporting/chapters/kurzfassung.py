@@ -103,7 +103,8 @@ def targets_view(ctx: ReportContext) -> pd.DataFrame:
 
     return pd.DataFrame({
         "name": t["name"].astype(str),
-        "baseline_text": [with_year(v, y) for v, y in zip(t["baseline"], t["baseline_year"])],
+        "baseline_text": [_t("baseline_suppressed", year=int(y)) if reason == "baseline_suppressed" else with_year(v, y)
+                          for v, y, reason in zip(t["baseline"], t["baseline_year"], t.get("reason", [None] * len(t)))],
         "latest_text": [value_with_ci(r) for _, r in t.iterrows()],
         "target_text": [with_year(v, y) for v, y in zip(t["target"], t["target_year"])],
         "status_text": [f"{STATUS_SYMBOLS.get(k, '')} {lbl}".strip() for k, lbl in zip(t["status"], t["status_label"])],

@@ -31,6 +31,8 @@ def attainment_view(ctx: ReportContext) -> pd.DataFrame:
             f.append(_t("flag_small_n", min=ctx.a.meta.choices.get("analysis", {}).get("min_respondents", 30)))
         if r.capped:
             f.append(_t("flag_capped"))
+        if getattr(r, "reason", None) == "baseline_suppressed":  # else a bare "–" without a reason
+            f.append(_t("flag_baseline_suppressed"))
         flags.append("; ".join(f) or "–")
     a["note"] = flags
     order = {s: i for i, s in enumerate(STATUS_ORDER)}

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOKS = ["municipality_report.ipynb", "overview.ipynb", "exploration.ipynb"]
 
 
+@pytest.mark.slow  # over 30 s (--durations, 2 shared cores)
 @pytest.mark.notebook
 def test_notebooks_pass_nbval(demo_folder, tmp_path):
     pytest.importorskip("nbval")

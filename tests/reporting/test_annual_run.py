@@ -83,6 +83,7 @@ def test_no_published_count_below_threshold(annual_run):
         assert not found, f"{report.name}: {found[:5]}"
 
 
+@pytest.mark.slow  # over 30 s (--durations, 2 shared cores)
 def test_second_run_gives_identical_csvs(annual_run, params_dir, tmp_path):
     from evaluation.batch import run_annual
 

@@ -211,3 +211,21 @@ def test_suppressed_baseline_is_named_not_a_bare_dash():
     view = kf.targets_view(ReportContext(bundle))
     assert view["baseline_text"].iloc[0] == text("report", "kurzfassung.baseline_suppressed", year=2017)
     assert "gesperrt" in view["baseline_text"].iloc[0]
+
+
+# -- planning report: quiet console, ids per page --------------------------------------------------------
+@pytest.mark.slow
+def test_plan_runs_quietly_and_each_page_starts_its_own_ids(demo_folder, tmp_path, capfd):
+    """`evaluation plan` printed ipykernel's 'Kernel is running over TCP without encryption' once per
+    municipality (a kernel process each); in this process, the second page's headings got '-2' ids."""
+    from pathlib import Path
+
+    from evaluation.planning.runner import run_plans
+
+    root = Path(__file__).resolve().parents[2]
+    summary = run_plans(root / "params", 2025, tmp_path, only=["erlangen", "nieder_olm"], data_folder=demo_folder)
+    assert all(e["status"] == "ok" for e in summary["reports"].values()), summary
+    out, err = capfd.readouterr()
+    assert "IPKernelApp" not in out + err and "WARNING" not in out + err
+    second = Path(summary["reports"]["nieder_olm"]["html"]).read_text(encoding="utf-8")
+    assert 'id="worum-es-geht"' in second and 'id="worum-es-geht-2"' not in second

@@ -1,6 +1,6 @@
 """``evaluation plan --year Y``: one planning report per municipality, reports/<Y>/planung/<municipality>.html.
 
-Each municipality's ``notebooks/planning_report.ipynb`` is executed with papermill (a Jupyter
+Each municipality's ``notebooks/planning_report.ipynb`` is executed with papermill (in this process
 kernel per notebook, serially: the plans take seconds each) and its HTML outputs are wrapped into
 one accessible page by :func:`evaluation.reporting.export.export_notebook`, with the Musterdaten
 notice on every page when the data are synthetic. A failing municipality does not stop the others;
@@ -32,6 +32,8 @@ def run_plans(params_dir: str | Path, year: int, out_dir: str | Path = "reports"
     """
     import papermill as pm
 
+    from ..batch.engine import execute
+    from ..reporting.blocks import _USED_ANCHORS
     from ..params import load_all_params
     from ..reporting.export import export_notebook, write_atomic
     from ..texts import text
@@ -61,9 +63,14 @@ def run_plans(params_dir: str | Path, year: int, out_dir: str | Path = "reports"
             parameters = {"municipality_id": mid, "year": int(year), "params_file": str(Path(source).resolve()),
                           "data_folder": str(Path(data_folder).resolve()) if data_folder else None,
                           "tables_dir": str(folder / "tabellen" / mid), "project_root": str(root)}
-            nb = pm.execute_notebook(str(nb_path), None, parameters=parameters, cwd=str(nb_path.parent),
-                                     kernel_name=kernel_name, progress_bar=False, log_output=False,
-                                     start_timeout=60)
+            if kernel_name == "python3":  # in this process, as the annual run: quiet console (a kernel
+                # process printed ipykernel's "running over TCP without encryption" warning per report)
+                _USED_ANCHORS.clear()  # heading ids are unique per page, not per process
+                nb = execute(str(nb_path), parameters, cwd=str(nb_path.parent), engine="inprocess")
+            else:
+                nb = pm.execute_notebook(str(nb_path), None, parameters=parameters, cwd=str(nb_path.parent),
+                                         kernel_name=kernel_name, progress_bar=False, log_output=False,
+                                         start_timeout=60)
             demo = bool(params.report.demo)
             report = export_notebook(nb, title=text("planning", "document.title", year=int(year),
                                                     name=params.municipality.name),

@@ -229,3 +229,10 @@ def test_plan_runs_quietly_and_each_page_starts_its_own_ids(demo_folder, tmp_pat
     assert "IPKernelApp" not in out + err and "WARNING" not in out + err
     second = Path(summary["reports"]["nieder_olm"]["html"]).read_text(encoding="utf-8")
     assert 'id="worum-es-geht"' in second and 'id="worum-es-geht-2"' not in second
+
+
+def test_development_word_follows_the_values_shown():
+    """Schneverdingen Förderschulbesuchsquote: '3,5 (2016)' -> '3,5 (2025)' was called 'besser'."""
+    kf = importlib.import_module("evaluation.reporting.chapters.kurzfassung")
+    assert kf.better_worse({"latest": 3.47, "baseline": 3.52, "polarity": -1}) == text("report", "kurzfassung.trend_same")
+    assert kf.better_worse({"latest": 3.3, "baseline": 3.52, "polarity": -1}) == text("report", "kurzfassung.trend_better")

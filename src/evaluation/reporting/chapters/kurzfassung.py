@@ -80,7 +80,8 @@ def better_worse(row) -> str:
     pol = row.get("polarity")
     if not (_num(row.get("latest")) and _num(row.get("baseline"))) or not _num(pol) or int(pol) == 0:
         return _t("trend_unknown")
-    diff = (float(row["latest"]) - float(row["baseline"])) * int(pol)
+    # at the precision shown in the table (one decimal): "3,5 -> 3,5" is "unverändert", not "besser"
+    diff = (round(float(row["latest"]), 1) - round(float(row["baseline"]), 1)) * int(pol)
     return _t("trend_better") if diff > 0 else _t("trend_worse") if diff < 0 else _t("trend_same")
 
 

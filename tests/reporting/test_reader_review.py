@@ -236,3 +236,18 @@ def test_development_word_follows_the_values_shown():
     kf = importlib.import_module("evaluation.reporting.chapters.kurzfassung")
     assert kf.better_worse({"latest": 3.47, "baseline": 3.52, "polarity": -1}) == text("report", "kurzfassung.trend_same")
     assert kf.better_worse({"latest": 3.3, "baseline": 3.52, "polarity": -1}) == text("report", "kurzfassung.trend_better")
+
+
+# -- articles before a kind of municipality in the main text -------------------------------------------
+def test_main_text_names_the_verbandsgemeinde_with_its_article():
+    """'Die Wirkungsschätzung vergleicht die Entwicklung in Verbandsgemeinde Nieder-Olm', 'Sozialräume
+    von Verbandsgemeinde Nieder-Olm', 'Verbandsgemeinde Nieder-Olm liegt auf Rang 13' (2025 reports)."""
+    vg = "Verbandsgemeinde Nieder-Olm"
+    assert "Entwicklung in der Verbandsgemeinde Nieder-Olm seit" in text(
+        "report", "wirkung.intro", name=vg, start=2019, n=7, pool="x")
+    assert text("report", "kontext.areas_caption", name=vg) == "Sozialräume der Verbandsgemeinde Nieder-Olm"
+    assert text("report", "kontext.areas_caption", name="Erlangen") == "Sozialräume von Erlangen"
+    assert text("report", "index.rank_text", name=vg, rank=13, n=129, low=2, high=14).startswith(
+        "Die Verbandsgemeinde Nieder-Olm liegt auf Rang 13")
+    assert "in der Verbandsgemeinde Nieder-Olm fand" in text("report", "befragung.intro", name=vg, waves="2018")
+    assert text("planning", "areas.caption", name=vg).endswith("in der Verbandsgemeinde Nieder-Olm")

@@ -31,7 +31,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     from .params import collect_params
 
     problems: list[str] = []
-    params = {}
+    params: dict = {}
     try:  # one broken parameter file must not stop the check of the data the others name
         params, param_problems = collect_params(args.params)
         problems += [str(p) for p in param_problems]

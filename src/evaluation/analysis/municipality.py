@@ -697,7 +697,7 @@ def survey_part(inp: Inputs) -> b.Survey:
         z = stats.norm.ppf(1 - a.alpha / 2)
         drows = []
         for item in [i for i in fa.index if i in la.index]:
-            d = la.at[item, "estimate"] - fa.at[item, "estimate"]
+            d = float(la.at[item, "estimate"]) - float(fa.at[item, "estimate"])
             se = float(np.hypot(fa.at[item, "se"], la.at[item, "se"]))
             lo, hi = d - z * se, d + z * se
             drows.append({"item": item, "label": fa.at[item, "label"], "group": fa.at[item, "group"], "diff": d,

@@ -121,9 +121,11 @@ def estimates_section(ctx: ReportContext, effects: pd.DataFrame) -> Section:
     else:
         summary = "; ".join(f"{r.name}: {fmt_de(r.estimate, 2)} {r.unit_label} ({r.verdict_label})"
                             for r in plot.itertuples())
+        units = sorted(set(plot["unit_label"].astype(str)))  # one unit for all: say it on the axis
+        xlabel = f"{_t('col_estimate')} ({units[0]})" if len(units) == 1 else _t("col_estimate")
         sub.add(ctx.figure_block(
             lambda ax: hbars(ax, plot, label="name", value="estimate", lower="ci_low", upper="ci_high",
-                             xlabel=_t("col_estimate"), reference=0),
+                             xlabel=xlabel, reference=0),
             alt=_t("estimates_alt", n=len(plot), summary=summary), caption=_t("estimates_fig_caption"), table=tbl,
             height=max(2.5, 0.5 * len(plot) + 1.2)))
     sub.add(BulletList([effect_sentence(r, ctx.name) for r in plot.itertuples()]))

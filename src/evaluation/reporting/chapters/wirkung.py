@@ -184,12 +184,13 @@ def balance_section(ctx: ReportContext) -> Section:
         ax.set_yticklabels(t["label"], fontsize=9)
         ax.axvline(threshold, color="#1a1a1a", linestyle="--", linewidth=1)
         ax.set_xlabel("|SMD|")
-        ax.legend(fontsize=8, loc="lower right")
+        # below the plot: inside, it covered the largest difference (Erlangen 2025, tax revenue 1,84)
+        ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.25), ncol=2, frameon=False)
 
     ok = int(t["balanced"].sum())
     sub.add(ctx.figure_block(draw, alt=_t("balance_alt_t", n=len(t), ok=ok, threshold=thr),
                              caption=_t("balance_caption_t", n=c.n_pool, threshold=thr), table=tbl,
-                             height=max(2.5, 0.4 * len(t) + 1), values=["smd_before", "smd_after"]))
+                             height=max(2.9, 0.4 * len(t) + 1.4), values=["smd_before", "smd_after"]))
     if c.balance_passed is False:
         sub.add(Paragraph(balance_failed_text(ctx)))
     else:

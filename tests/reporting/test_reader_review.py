@@ -251,3 +251,22 @@ def test_main_text_names_the_verbandsgemeinde_with_its_article():
         "Die Verbandsgemeinde Nieder-Olm liegt auf Rang 13")
     assert "in der Verbandsgemeinde Nieder-Olm fand" in text("report", "befragung.intro", name=vg, waves="2018")
     assert text("planning", "areas.caption", name=vg).endswith("in der Verbandsgemeinde Nieder-Olm")
+
+
+# -- Index für Inklusion: areas with their title ----------------------------------------------------------
+def test_index_inklusion_areas_carry_their_title(demo_folder):
+    """The self-assessment table showed bare 'A', 'B', 'C' and 'A1 ... C2' with no explanation."""
+    from types import SimpleNamespace
+
+    from evaluation.process.index_inklusion import index_change
+    from evaluation.reporting.context import ReportContext
+
+    index_section = importlib.import_module("evaluation.reporting.chapters.netzwerk").index_section
+    resp = pd.read_csv(demo_folder / "index_responses.csv", comment="#")
+    resp = resp[resp["municipality_id"] == "erlangen"]
+    ch = index_change(resp).merge(resp[["area", "area_name"]].drop_duplicates("area"), on="area")
+    ch = ch.assign(agree_from=100 * ch["share_agree_from"], agree_to=100 * ch["share_agree_to"],
+                   change=100 * ch["change_share_agree"])
+    html = index_section(ReportContext(SimpleNamespace(process=SimpleNamespace(index_inklusion=ch)))).html()
+    assert "A – Inklusive Kulturen schaffen" in html
+    assert text("report", "netzwerk.index_theme_note") in html

@@ -294,7 +294,7 @@ class Process(Part):
         actors_<sector>``; turnover: ``period, stayers, newcomers, leavers, actor_jaccard``.
     participation: per year (published) ``year, events, participants, participants_with_disabilities,
         share_pct, participants_schulung``; participation_flags: disclosure flags.
-    index_inklusion: change between the self-assessment rounds ``area, theme, agree_from, agree_to, change``.
+    index_inklusion: change between the self-assessment rounds ``area, theme, agree_from, agree_to, change`` (and ``area_name``, the area's title, when the data name it).
     """
 
     n_measures: int = 0

@@ -809,6 +809,9 @@ def process_part(inp: Inputs) -> b.Process:
     resp = inp.table("index_responses")
     if not resp.empty and resp["round"].nunique() >= 2:
         ch = index_change(resp)
+        if "area_name" in resp.columns and "area" in ch.columns:  # the area's title (A: "Inklusive Kulturen schaffen")
+            names = resp[["area", "area_name"]].dropna().drop_duplicates("area")
+            ch = ch.merge(names, on="area", how="left")
         out.index_inklusion = ch.assign(agree_from=100 * ch["share_agree_from"], agree_to=100 * ch["share_agree_to"],
                                         change=100 * ch["change_share_agree"]).reset_index(drop=True)
     return out

@@ -102,7 +102,11 @@ def index_section(ctx: ReportContext) -> Section:
     if ch.empty:
         return sub
     sub.add(Paragraph(_t("index_intro")))
+    if "area_name" in ch.columns:  # "A – Inklusive Kulturen schaffen" instead of a bare letter
+        ch = ch.assign(area=[f"{a} – {n}" if isinstance(n, str) and n else str(a)
+                             for a, n in zip(ch["area"], ch["area_name"])])
     return sub.add(ctx.table_block(ch, _t("index_caption"), [
         ColumnSpec("area", _t("col_area")), ColumnSpec("theme", _t("col_theme")),
         ColumnSpec("agree_from", _t("col_agree_from"), "number", 0), ColumnSpec("agree_to", _t("col_agree_to"), "number", 0),
-        ColumnSpec("change", _t("col_change"), "number", 0)], name="index_fuer_inklusion", row_header="theme"))
+        ColumnSpec("change", _t("col_change"), "number", 0)], name="index_fuer_inklusion", row_header="theme",
+        note=_t("index_theme_note")))

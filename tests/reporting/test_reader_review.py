@@ -178,8 +178,25 @@ def test_overview_sentences_name_municipalities_with_their_article():
 
     assert overview._subject("Verbandsgemeinde Nieder-Olm") == "die Verbandsgemeinde Nieder-Olm"
     assert overview._subject("Erlangen") == "Erlangen"
-    sentence = text("report", "overview.interp_off_track", name="Erlangen", k=6)
+    sentence = text("report", "overview.interp_off_track", names="Erlangen", k=6, verb="hat")
     assert sentence.count(":") == 0 and "6" in sentence
+
+
+def test_overview_names_every_municipality_tied_for_most_off_track(monkeypatch):
+    """2025: Erlangen, Rostock, Schneverdingen and Nieder-Olm each had 6 targets off track; the
+    overview named Erlangen alone."""
+    from types import SimpleNamespace
+
+    from evaluation.reporting import overview
+
+    counts = pd.DataFrame({"municipality": ["Erlangen", "Rostock", "Schwäbisch Gmünd", "Verbandsgemeinde Nieder-Olm"],
+                           "achieved": [3, 2, 4, 3], "on_track": [0, 1, 0, 0], "off_track": [6, 6, 5, 6],
+                           "not_assessable": [1, 1, 1, 1]})
+    monkeypatch.setattr(overview, "status_counts", lambda _octx: counts)
+    sentences = overview.interpretation(SimpleNamespace(contexts=[]))
+    off = [x for x in sentences if "nicht auf Kurs (6)" in x]
+    assert off == ["Die meisten Indikatoren nicht auf Kurs (6) haben Erlangen, Rostock und die Verbandsgemeinde "
+                   "Nieder-Olm."], sentences
 
 
 # -- sources table ------------------------------------------------------------------------------------

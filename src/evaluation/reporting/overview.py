@@ -83,8 +83,9 @@ def interpretation(octx: OverviewContext) -> list[str]:
         out.append(_t("interp_leader", names=_names([_subject(m) for m in leaders]), k=int(best),
                       n=int(total[leaders[0]]), verb=numerus(len(leaders), "hat", "haben")))
         if int(counts["off_track"].sum()):
-            most = counts.sort_values("off_track", ascending=False).iloc[0]
-            out.append(_t("interp_off_track", name=_subject(str(most["municipality"])), k=int(most["off_track"])))
+            worst = int(counts["off_track"].max())  # every municipality with that many, not only the first
+            most = [_subject(str(m)) for m in counts.loc[counts["off_track"] == worst, "municipality"]]
+            out.append(_t("interp_off_track", names=_names(most), k=worst, verb=numerus(len(most), "hat", "haben")))
     frames = [c.a.targets.table[["name", "status"]].assign(m=c.name) for c in octx.contexts
               if not c.a.targets.error and not c.a.targets.table.empty]
     if len(frames) > 1:

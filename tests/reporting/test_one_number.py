@@ -178,7 +178,10 @@ def collect(out: Path, municipalities: list[str]) -> tuple[Ledger, list[str]]:
         if not ov_effects.empty:
             intro = template("kontext.intro_pool", ("population", "n_pool", "n_applicants", "start"))
             mm = intro.search(page)
-            name = _last_line(mm["name"]) if mm else None
+            # the sentence names the municipality with its article ("die Verbandsgemeinde Nieder-Olm")
+            groups = mm.groupdict() if mm else {}
+            raw = groups.get("name") or groups.get("the_name") or ""
+            name = re.sub(r"^(?:die|der|das) ", "", _last_line(raw)) if mm else None
             for r in ov_effects[ov_effects["municipality"] == name].itertuples():
                 ledger.add((mid, "effect", r.name), r.estimate, 0.0, "Übersicht")
                 ledger.add((mid, "n_pool"), r.n_pool, 0.0, "Übersicht")

@@ -8,6 +8,8 @@ verdict of :func:`evaluation.analysis.wording.classify_effect`. Nothing is estim
 
 from __future__ import annotations
 
+import textwrap
+
 import numpy as np
 import pandas as pd
 
@@ -232,7 +234,7 @@ def indicator_diagnostics(ctx: ReportContext, row) -> Section:
                    else _t("event_pre_none")),
             caption=_t("event_caption", indicator=row.name), table=tbl))
         verdict = _t("pretest_ok") if row.pretrend_ok else _t("pretest_warn")
-        ev.add(Paragraph(_t("event_pretest", p=p, verdict=verdict) + " " + post + "."))
+        ev.add(Paragraph(_t("event_pretest", p=p, verdict=verdict) + " " + post[:1].upper() + post[1:] + "."))
     sub.add(ev)
     sub.add(synth_section(ctx, row))
     return sub
@@ -265,7 +267,7 @@ def synth_section(ctx: ReportContext, row) -> Section:
                        kind="caveat"))
     sub.add(ctx.figure_block(
         lambda ax, long=long: lines(ax, long, x="year", y="value", group="reihe", xlabel=text("report", "kontext.col_year"),
-                                    ylabel=row.name, vline=ctx.programme_start - 0.5,
+                                    ylabel=textwrap.fill(str(row.name), 32), vline=ctx.programme_start - 0.5,
                                     vline_label=text("report", "treppe.programme_start")),
         alt=_t("synth_alt_t", first=int(s["year"].min()), last=int(s["year"].max()), indicator=row.name,
                name=ctx.name, start=ctx.programme_start, obs_last=fmt_de(s["observed"].iloc[-1], 2),

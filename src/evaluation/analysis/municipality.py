@@ -984,10 +984,11 @@ def official_panel(inp: Inputs):
 
 
 def official_part(inp: Inputs) -> b.OfficialContext:
-    rel = inp.params.data.official_context
-    if not rel or not (Path(rel) if Path(rel).is_absolute() else inp.project_root / rel).exists():
+    paths = inp.params.context_files(inp.project_root)  # context.files (vintages), else data.official_context
+    if not paths or not all(path.exists() for path in paths):
         # not configured or not there: no error, the chapter says which table is missing
-        return b.OfficialContext(kreis=inp.params.municipality.kreis, file=str(rel or ""))
+        rel = ", ".join(inp.params.context.files) or str(inp.params.data.official_context or "")
+        return b.OfficialContext(kreis=inp.params.municipality.kreis, file=rel)
     panel, rel = official_panel(inp)
     kreis = inp.params.municipality.kreis
     summary = panel.summary("arbeitslose_sb_anteil")

@@ -28,6 +28,8 @@ def make_raw(project: Path) -> Path:
     """project/data/raw: the worked example's recipes and mappings plus the real files they name."""
     raw = project / "data" / "raw"
     shutil.copytree(EXAMPLE, raw, ignore=shutil.ignore_patterns("params"))
+    for folder in ("amtlich", "befragung", "qualitativ"):  # git keeps no empty folder: a fresh clone lacks amtlich/
+        (raw / folder).mkdir(parents=True, exist_ok=True)
     shutil.copy(REFERENCE / T13211, raw / "amtlich" / T13211)
     shutil.copy(REFERENCE / T21111, raw / "amtlich" / T21111)
     shutil.copy(real_fixture("survey/pallant_survey.sav"), raw / "befragung" / "pallant_survey.sav")

@@ -112,14 +112,15 @@ def test_more_post_years_need_not_help_with_strong_serial_correlation():
 @settings(max_examples=5, deadline=None)
 @given(seed=st.integers(0, 10_000))
 def test_simulated_mde_shrinks_with_units_and_years(seed):
-    """Simulated MDE (the report's test) on series with unit effects and iid noise, averaged over three
-    panels (one panel's MDE is itself a random quantity: a single draw can break the order): 59
+    """Simulated MDE (the report's test) on series with unit effects and iid noise, averaged over ten
+    panels (one panel's MDE is itself a random quantity, above all from 5 placebos: with three panels
+    seed 3172 broke the order; with ten, 120 seeds spread over 0-10,000 kept it, smallest ratio 1.16): 59
     comparison units against 4 (too few for a rank test: the t-based placebo interval), and 8
     programme years against 1. It does not fall smoothly with the pool size: at 19 units the 5 % rank
     test needs the municipality to beat every placebo, at 59 two may beat it - nearly the same test."""
     small, large, short = [], [], []
-    for k in range(3):
-        sim = simulate_panel(n_units=66, seed=seed * 3 + k, effect=0.0, rho=0.0, sigma1=0.0)
+    for k in range(10):
+        sim = simulate_panel(n_units=66, seed=seed * 10 + k, effect=0.0, rho=0.0, sigma1=0.0)
         w = sim.data.pivot(index="unit", columns="year", values="y")
         pool = w.loc[[u for u in w.index if u.startswith("c")]].to_numpy()[:, :14]
         small.append(simulate_mde(pool[:5], 6, 8).estimate)

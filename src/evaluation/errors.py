@@ -72,6 +72,41 @@ class Problem:
         return text
 
 
+def validation_problems(err: Any, source: str, *, allowed: Any, prefix: tuple[Any, ...] = ()) -> list[Problem]:
+    """One :class:`Problem` per error of a pydantic ``ValidationError``, named by its key path.
+
+    Every YAML file of the workbench (parameter files, import recipes, survey and code-book
+    mappings) is read into a pydantic model; this turns the model's errors into the workbench's
+    problems, with one wording everywhere: ``unknown key 'x' at 'a.b.x'`` (expected: the keys
+    allowed there), ``missing key 'a.b'``, or the validator's message with the value found.
+
+    Parameters
+    ----------
+    err : pydantic.ValidationError
+        The error raised by the model.
+    source : str
+        The file the mapping came from (named in every problem).
+    allowed : list of str or callable
+        The keys allowed, or ``allowed(loc) -> list`` for the keys allowed at the error's location
+        (``loc`` without ``prefix``), for nested models.
+    prefix : tuple
+        Key path of the model inside the file (e.g. ``("tables.codings[0]",)``).
+    """
+    problems = []
+    for e in err.errors():
+        loc = tuple(e["loc"])
+        path = ".".join(str(x) for x in (*prefix, *loc))
+        if e["type"] == "extra_forbidden":
+            keys = allowed(loc) if callable(allowed) else list(allowed)
+            problems.append(Problem(f"unknown key '{loc[-1]}' at '{path}'", source, None, path, f"one of {keys}"))
+        elif e["type"] == "missing":
+            problems.append(Problem(f"missing key '{path}'", source, None, path, "a value"))
+        else:
+            problems.append(Problem(e["msg"].removeprefix("Value error, "), source, None, path, None,
+                                    e.get("input") if e["type"] != "value_error" else None))
+    return problems
+
+
 class InputError(ValueError):
     """Bad input: a file, table, parameter or argument that does not meet its contract.
 

@@ -22,7 +22,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from .errors import InputError, Problem
+from .errors import InputError, Problem, validation_problems
 from .yamlfile import read_yaml
 
 _AGS = re.compile(r"^\d{8}$")
@@ -308,18 +308,7 @@ def parse_params(raw: Any, *, source: str = "<parameters>", known_indicators: se
     try:
         params = Params(**raw)
     except ValidationError as err:
-        problems = []
-        for e in err.errors():
-            path = ".".join(str(x) for x in e["loc"])
-            if e["type"] == "extra_forbidden":
-                allowed = _allowed_at(tuple(e["loc"]))
-                problems.append(Problem(f"unknown key '{e['loc'][-1]}' at '{path}'", source, None, path,
-                                        f"one of {allowed}"))
-            elif e["type"] == "missing":
-                problems.append(Problem(f"missing key '{path}'", source, None, path, "a value"))
-            else:
-                msg = e["msg"].removeprefix("Value error, ")
-                problems.append(Problem(msg, source, None, path, None, e.get("input") if e["type"] != "value_error" else None))
+        problems = validation_problems(err, source, allowed=_allowed_at)
         raise InputError(f"{source}: {len(problems)} problem(s) in the parameter file", file=source,
                          problems=problems) from None
     if known_indicators is not None:

@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, validation_problems
 from ..vocabulary import LEBENSBEREICHE, WIRKUNGSSTUFEN
 from ..yamlfile import read_yaml
 
@@ -70,9 +70,8 @@ def load_codebook_mapping(path: str | Path) -> CodebookMapping:
     try:
         mapping = CodebookMapping(**raw, source=source)
     except ValidationError as err:
-        problems = [Problem(e["msg"], source, None, ".".join(str(x) for x in e["loc"]),
-                            "keys inherit, require_all, codes; per code lebensbereich, wirkungsstufe")
-                    for e in err.errors()]
+        problems = validation_problems(err, source, allowed=lambda loc: [k for k in (
+            CodeTarget if loc[0] == "codes" and len(loc) > 2 else CodebookMapping).model_fields if k != "source"])
         raise InputError(f"{source}: {len(problems)} problem(s) in the code-book mapping", file=source,
                          problems=problems) from None
     problems = []

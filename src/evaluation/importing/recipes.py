@@ -51,7 +51,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, validation_problems
 from ..yamlfile import read_yaml
 
 __all__ = ["RecipeFile", "TableRecipe", "GenesisRecipe", "SurveyRecipe", "QdaRecipe", "TemplateRecipe",
@@ -251,16 +251,8 @@ def parse_recipes(raw: Any, *, source: str = "<recipes>", root: str | Path = "."
             try:
                 out.append(_MODELS[reader](**r))
             except ValidationError as err:
-                for e in err.errors():
-                    path = ".".join(str(x) for x in (where, *e["loc"]))
-                    if e["type"] == "extra_forbidden":
-                        allowed = [k for k in _MODELS[reader].model_fields]
-                        problems.append(Problem(f"unknown key '{e['loc'][-1]}'", source, None, path, f"one of {allowed}"))
-                    elif e["type"] == "missing":
-                        problems.append(Problem(f"missing key '{e['loc'][-1]}'", source, None, path, "a value"))
-                    else:
-                        problems.append(Problem(e["msg"].removeprefix("Value error, "), source, None, path, None,
-                                                e.get("input") if e["type"] != "value_error" else None))
+                problems.extend(validation_problems(err, source, allowed=list(_MODELS[reader].model_fields),
+                                                    prefix=(where,)))
         parsed[table] = out
     if problems:
         raise InputError(f"{source}: {len(problems)} problem(s) in the recipe file", file=source, problems=problems)

@@ -43,7 +43,7 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..contracts import SURVEY_NON_ITEM_COLUMNS
-from ..errors import InputError, Problem
+from ..errors import InputError, Problem, validation_problems
 from ..io.surveyfiles import _norm_code, read_survey
 from ..yamlfile import read_yaml
 
@@ -125,16 +125,8 @@ def load_mapping(path: str | Path) -> SurveyMapping:
     try:
         return SurveyMapping(**raw)
     except ValidationError as err:
-        problems = []
-        for e in err.errors():
-            where = ".".join(str(x) for x in e["loc"])
-            if e["type"] == "extra_forbidden":
-                problems.append(Problem(f"unknown key '{e['loc'][-1]}'", source, None, where,
-                                        f"one of {list(SurveyMapping.model_fields)} (items: {list(ItemSpec.model_fields)})"))
-            elif e["type"] == "missing":
-                problems.append(Problem(f"missing key '{where}'", source, None, where, "a value"))
-            else:
-                problems.append(Problem(e["msg"].removeprefix("Value error, "), source, None, where))
+        problems = validation_problems(err, source, allowed=lambda loc: list(
+            (ItemSpec if loc[0] == "items" and len(loc) > 2 else SurveyMapping).model_fields))
         raise InputError(f"{source}: {len(problems)} problem(s) in the survey mapping", file=source,
                          problems=problems) from None
 
